@@ -1,0 +1,46 @@
+# Front door of Koschei on Django.  `make demo` and `make test` set up everything
+# they need (scripts/bootstrap) on a fresh Debian 12 machine.
+PY := .venv/bin/python
+export KOSCHEI_DEBUG ?= 1
+DEMO_FOR ?=
+DEMO_PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: bootstrap test lint fmt typecheck pytest demo run worker migrate clean
+
+bootstrap:
+	scripts/bootstrap
+
+test: bootstrap lint typecheck
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check koschei_site packages builds resolution tests
+
+fmt:
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format koschei_site packages builds resolution tests
+
+typecheck:
+	.venv/bin/mypy koschei_site/config.py packages/priority.py packages/evr.py \
+		packages/services builds/dependency_keys.py
+
+pytest:
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+demo: bootstrap
+	DEMO_FOR=$(DEMO_FOR) DEMO_PORT=$(DEMO_PORT) scripts/demo
+
+run:
+	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+
+worker:
+	$(PY) manage.py qcluster
+
+migrate:
+	$(PY) manage.py migrate
+
+clean:
+	rm -rf .venv var .mypy_cache .ruff_cache

@@ -1,0 +1,7 @@
+"""App configuration for builds."""
+
+from django.apps import AppConfig
+
+
+class BuildsConfig(AppConfig):
+    name = "builds"

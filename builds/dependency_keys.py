@@ -1,0 +1,32 @@
+"""Compact storage of a build's resolved dependency ids (spec section 5.3).
+
+Ids are sorted, delta-encoded (every delta > 0, so no duplicates), packed as big-endian
+uint32 and zlib-compressed.  Pure functions; ``Build.dependency_keys`` holds the bytes.
+"""
+
+import struct
+import zlib
+from collections.abc import Iterable
+
+
+def encode_keys(ids: Iterable[int]) -> bytes:
+    """Encode a set of positive dependency ids."""
+    ordered = sorted(set(ids))
+    if ordered and ordered[0] <= 0:
+        raise ValueError("dependency ids must be positive")
+    deltas = [b - a for a, b in zip([0, *ordered], ordered, strict=False)]
+    return zlib.compress(struct.pack(f">{len(deltas)}I", *deltas))
+
+
+def decode_keys(data: bytes | memoryview | None) -> list[int]:
+    """Decode bytes written by :func:`encode_keys` into the sorted ids."""
+    if not data:
+        return []
+    raw = zlib.decompress(bytes(data))
+    if len(raw) % 4:
+        raise ValueError("corrupt dependency keys: length is not a multiple of 4")
+    ids, total = [], 0
+    for (delta,) in struct.iter_unpack(">I", raw):
+        total += delta
+        ids.append(total)
+    return ids

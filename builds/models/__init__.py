@@ -1,0 +1,6 @@
+"""Models of the builds app."""
+
+from builds.models.build import Build, BuildQuerySet, KojiTask
+from builds.models.stats import ResourceConsumptionStats, ScalarStats
+
+__all__ = ["Build", "BuildQuerySet", "KojiTask", "ResourceConsumptionStats", "ScalarStats"]

@@ -1,0 +1,29 @@
+"""System checks for the KOSCHEI configuration (run by every manage.py command)."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import Error, Warning, register
+
+KOJI_URL_KEYS = ("server", "topurl", "weburl")
+
+
+@register()
+def check_koschei_config(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list:
+    """Reject configurations that cannot work: bad Koji URLs, arches, priority curve."""
+    config = settings.KOSCHEI
+    problems: list = []
+    koji = config["koji_config"]
+    for key in KOJI_URL_KEYS:
+        if not str(koji.get(key) or "").startswith(("http://", "https://")):
+            problems.append(Error(f"koji_config.{key} must be an http(s) URL", id="koschei.E001"))
+    if not koji.get("build_arches"):
+        problems.append(Error("koji_config.build_arches must not be empty", id="koschei.E002"))
+    prio = config["priorities"]
+    if not 0 < prio["t0"] < prio["t1"]:
+        problems.append(Error("priorities.t0 must be positive and below t1", id="koschei.E003"))
+    if config.get("bypass_login") and not settings.DEBUG:
+        problems.append(Warning("bypass_login is ignored in production", id="koschei.W001"))
+    return problems

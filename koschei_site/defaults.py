@@ -1,0 +1,181 @@
+"""Every domain configuration key of upstream Koschei with its default (spec section 4).
+
+Operators' existing config files are deep-merged over this dict; see koschei_site.config.
+"""
+
+from typing import Any
+
+FEDORA_ASSETS = "https://apps.fedoraproject.org/global"
+
+DEFAULTS: dict[str, Any] = {
+    "database_config": {
+        "drivername": "postgresql",
+        "host": "localhost",
+        "port": 5432,
+        "database": "koschei",
+        "username": "koschei",
+        "password": "",
+    },
+    "unpriv_db_username": None,
+    "koji_config": {
+        "server": "https://koji.fedoraproject.org/kojihub",
+        "topurl": "https://kojipkgs.fedoraproject.org",
+        "weburl": "https://koji.fedoraproject.org/koji",
+        "srpm_relative_path_root": "..",
+        "login_method": "logout",
+        "login_args": {},
+        "session_opts": {
+            "anon_retry": True,
+            "max_retries": 1000,
+            "offline_retry": True,
+            "offline_retry_interval": 120,
+            "timeout": 3600,
+        },
+        "max_builds": 30,
+        "build_arches": ["i386", "x86_64", "armhfp"],
+        "build_opts": {},
+        "load_threshold": 0.5,
+        "task_priority": 30,
+        "task_timeout": 172800,
+        "multicall_chunk_size": 100,
+        "build_from_repo_id": False,
+    },
+    "secondary_koji_config": {},
+    "dependency": {
+        "ignore_weak_deps": False,
+        "persist_chunk_size": 150,
+        "perf_report_interval": 60,
+        "dependency_cache_capacity": 3000,
+        "resolver_queue_size": 300,
+        "cache_l2_capacity": 100,
+        "resolve_for_arch": "x86_64",
+        "repo_arch": "x86_64",
+    },
+    "priorities": {
+        "newly_added": 3000,
+        "build_threshold": 256,
+        "package_update": 256,
+        "failed_build_priority": 200,
+        "t0": 6,
+        "t1": 168,
+    },
+    "services": {
+        "polling": {"interval": 1200},
+        "scheduler": {"interval": 3},
+        "repo_resolver": {"interval": 3},
+        "build_resolver": {"interval": 3},
+        "watcher": {"watchdog": True},
+    },
+    "plugins": [],
+    "fedmsg": {
+        "topic": "org.fedoraproject.prod.buildsys",
+        "instance": "primary",
+    },
+    "fedmsg-publisher": {
+        "enabled": False,
+        "modname": "koschei",
+    },
+    "pagure": {
+        "owner_alias_url": "https://src.fedoraproject.org/extras/pagure_owner_alias.json",
+    },
+    "copr": {},
+    "caching": {
+        "build_group": {"backend": "dogpile.cache.memory"},
+        "koji_arches": {"backend": "dogpile.cache.memory", "expiration_time": 3600},
+        "rpm_requires": {"backend": "dogpile.cache.dbm"},
+        "pagure": {"users": {"backend": "dogpile.cache.dbm", "expiration_time": 600}},
+    },
+    "directories": {
+        "cachedir": "/var/cache/koschei",
+        "templates": None,
+        "static_folder": None,
+        "static_url": "/static/",
+        "datadir": None,
+    },
+    "flask": {"SECRET_KEY": None},
+    "frontend": {
+        "external_url": None,
+        "frontpage": "package_list",
+        "frontpage_kwargs": {},
+        "packages_per_page": 100,
+        "builds_per_page": 15,
+        "auth": {"user_re": "(.+)", "user_env": "REMOTE_USER"},
+        "fedora_assets_url": FEDORA_ASSETS,
+        "fedmenu_url": "https://apps.fedoraproject.org/fedmenu",
+        "fedmenu_data_url": "https://apps.fedoraproject.org/js/data.js",
+    },
+    "bypass_login": None,
+    "links": [
+        {"name": "Packages", "url": "https://packages.fedoraproject.org/pkgs/{package.name}"},
+        {
+            "name": "Bugzilla",
+            "url": "https://bugzilla.redhat.com/buglist.cgi?product={package.collection."
+            "bugzilla_product}&component={package.name}",
+        },
+        {
+            "name": "Bodhi",
+            "url": "https://bodhi.fedoraproject.org/updates/?packages={package.name}",
+        },
+        {"name": "Dist-git", "url": "https://src.fedoraproject.org/rpms/{package.name}"},
+        {
+            "name": "Koji",
+            "url": "https://koji.fedoraproject.org/koji/packageinfo?packageID={package.name}",
+        },
+    ],
+    "bugreport": {
+        "url": "https://bugzilla.redhat.com/enter_bug.cgi?{query}",
+        "template": {
+            "product": "{collection.bugzilla_product}",
+            "component": "{name}",
+            "version": "{collection.bugzilla_version}",
+            "short_desc": "{name}: FTBFS in {collection}",
+            "bug_file_loc": "{url}",
+            "comment": """
+                Description of problem:
+                Package {name} fails to build from source in {collection}.
+
+                Version-Release number of selected component (if applicable):
+                {version}-{release}
+
+                Steps to Reproduce:
+                koji build --scratch {collection.target} {name}-{version}-{release}.src.rpm
+
+                Additional info:
+                This package is tracked by Koschei. See:
+                {url}""",
+        },
+    },
+    "real_builds_insert_chunk": 50,
+    "osci": {
+        "namespace": "osci",
+        "build_artifact_type": "koji-build",
+        "build_group_artifact_type": "koji-build-group",
+        "contact": {},
+        "pipeline": {},
+        "test": {},
+    },
+    "alembic": {"alembic_ini": None},
+    "logging": {},
+    "version": None,
+}
+
+# Keys accepted for compatibility with upstream configuration files that have no
+# meaning in this implementation; `manage.py koschei-config` lists them as unused.
+UNUSED_KEYS: tuple[str, ...] = (
+    "alembic",
+    "caching",
+    "directories.templates",
+    "directories.static_folder",
+    "directories.datadir",
+    "frontend.auth",
+    "frontend.fedora_assets_url",
+    "frontend.fedmenu_url",
+    "frontend.fedmenu_data_url",
+    "dependency.resolver_queue_size",
+    "dependency.perf_report_interval",
+    "plugins",
+    "copr",
+    "osci",
+    "pagure",
+    "version",
+)

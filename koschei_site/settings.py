@@ -1,0 +1,198 @@
+"""Django settings for Koschei on Django.
+
+Domain configuration lives in ``KOSCHEI`` (defaults of upstream's config.cfg, operator
+files merged over them, then environment variables; see koschei_site.config).  Upstream
+keys that have a Django meaning are mapped here: ``database_config`` -> DATABASES,
+``flask.SECRET_KEY`` -> SECRET_KEY.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from koschei_site.config import ConfigError, load_for_process
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV = os.environ
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    """A boolean environment variable: 1/true/yes/on (any case) are true."""
+    value = ENV.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+try:
+    KOSCHEI = load_for_process()
+except ConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+
+DEBUG = env_flag("KOSCHEI_DEBUG")
+
+
+def required(name: str, value: str | None, dev_default: str) -> str:
+    """A production setting that must be given; development gets ``dev_default``."""
+    if value:
+        return value
+    if DEBUG:
+        return dev_default
+    raise ImproperlyConfigured(
+        f"{name} must be set in production (KOSCHEI_DEBUG is off); see README.md"
+    )
+
+
+SECRET_KEY = required(
+    "KOSCHEI_SECRET_KEY",
+    ENV.get("KOSCHEI_SECRET_KEY") or KOSCHEI["flask"].get("SECRET_KEY"),
+    "insecure-development-key-do-not-use-in-production-0123456789",
+)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in required(
+        "KOSCHEI_ALLOWED_HOSTS", ENV.get("KOSCHEI_ALLOWED_HOSTS"), "127.0.0.1,localhost"
+    ).split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_q",
+    "koschei_site",
+    "packages",
+    "builds",
+    "resolution",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "koschei_site.urls"
+WSGI_APPLICATION = "koschei_site.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict[str, object]:
+    """DATABASES['default'] from a postgresql:// URL (KOSCHEI_DATABASE_URL or db_url)."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "postgresql+psycopg2"}:
+        raise ImproperlyConfigured(f"KOSCHEI_DATABASE_URL must be postgresql://, not {url!r}")
+    return {
+        "NAME": unquote(parts.path.lstrip("/")) or "koschei",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+    }
+
+
+def database_from_config(db: dict[str, object]) -> dict[str, object]:
+    """DATABASES['default'] from upstream's database_config section."""
+    return {
+        "NAME": db.get("database") or "koschei",
+        "USER": db.get("username") or "",
+        "PASSWORD": db.get("password") or "",
+        "HOST": db.get("host") or "",
+        "PORT": str(db.get("port") or ""),
+    }
+
+
+_db_url = ENV.get("KOSCHEI_DATABASE_URL") or KOSCHEI.get("db_url")
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        **(
+            database_from_url(_db_url)
+            if _db_url
+            else database_from_config(KOSCHEI["database_config"])
+        ),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"NAME": ENV.get("KOSCHEI_TEST_DATABASE")},
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = KOSCHEI["directories"].get("static_url") or "/static/"
+STATIC_ROOT = Path(ENV.get("KOSCHEI_STATIC_ROOT", BASE_DIR / "var" / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+
+LOGIN_URL = "/admin/login/"
+
+# django-q2: PostgreSQL (Django ORM) broker by default; Redis when KOSCHEI_REDIS_URL is set.
+# `retry` must exceed `timeout`, or a slow task is handed to a second worker while running.
+Q_CLUSTER: dict[str, object] = {
+    "name": "koschei",
+    "workers": int(ENV.get("KOSCHEI_WORKERS", "2")),
+    "timeout": 1800,
+    "retry": 2400,
+    "max_attempts": 3,
+    "queue_limit": 50,
+    "bulk": 10,
+    "catch_up": False,
+    "orm": "default",
+    "poll": 0.5,
+    "label": "Workers",
+}
+if ENV.get("KOSCHEI_REDIS_URL"):
+    Q_CLUSTER.pop("orm")
+    Q_CLUSTER["redis"] = ENV["KOSCHEI_REDIS_URL"]
+
+AMQP_URL = ENV.get("KOSCHEI_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_flag("KOSCHEI_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(ENV.get("KOSCHEI_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LOGGING = KOSCHEI.get("logging") or {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": ENV.get("KOSCHEI_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,10 @@
+"""URL configuration: the operators' admin; the public pages arrive with the web UI issue."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+]

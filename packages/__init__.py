@@ -1,0 +1,1 @@
+"""Collections, packages, groups, notices and the audit log. GPL-2.0-or-later."""

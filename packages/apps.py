@@ -1,0 +1,7 @@
+"""App configuration for packages."""
+
+from django.apps import AppConfig
+
+
+class PackagesConfig(AppConfig):
+    name = "packages"

@@ -1,0 +1,57 @@
+"""RPM version comparison in Python (``rpm.labelCompare``) and EVR display (spec 3.15)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import rpm
+
+RELEASE_DISPLAY_LIMIT = 16
+
+
+def rpmvercmp(a: str, b: str) -> int:
+    """-1, 0 or 1 as version string ``a`` is older, equal or newer than ``b``."""
+    return compare_evr((None, a, ""), (None, b, ""))
+
+
+def compare_evr(evr1: tuple[int | None, str, str], evr2: tuple[int | None, str, str]) -> int:
+    """Compare (epoch, version, release) triples; a missing epoch counts as 0."""
+
+    def label(evr: tuple[int | None, str, str]) -> tuple[str, str, str]:
+        epoch, version, release = evr
+        return (str(epoch or 0), version or "", release or "")
+
+    return int(rpm.labelCompare(label(evr1), label(evr2)))
+
+
+@functools.total_ordering
+@dataclass(frozen=True)
+class RpmEVR:
+    """An epoch-version-release that orders as RPM orders it."""
+
+    epoch: int | None
+    version: str
+    release: str
+
+    def _cmp(self, other: RpmEVR) -> int:
+        return compare_evr(
+            (self.epoch, self.version, self.release), (other.epoch, other.version, other.release)
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RpmEVR) and self._cmp(other) == 0
+
+    def __lt__(self, other: RpmEVR) -> bool:
+        return self._cmp(other) < 0
+
+    def __hash__(self) -> int:
+        # Equal EVRs may differ in spelling ("1.0" == "1.00"): hash only the epoch.
+        return hash(self.epoch or 0)
+
+    def __str__(self) -> str:
+        release = self.release
+        if len(release) > RELEASE_DISPLAY_LIMIT:
+            release = release[:13] + "..."
+        prefix = f"{self.epoch}:" if self.epoch else ""
+        return f"{prefix}{self.version}-{release}"

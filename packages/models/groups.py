@@ -1,0 +1,105 @@
+"""Package groups (global or in a user's namespace) and their maintainers."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+
+NAME_PATTERN = r"^[a-zA-Z0-9.+_-]+$"
+
+
+class PackageGroupQuerySet(models.QuerySet["PackageGroup"]):
+    def with_package_count(self) -> "PackageGroupQuerySet":
+        """Annotate ``package_count``: members not blocked in every collection."""
+        return self.annotate(package_count=Count("members", filter=Q(members__all_blocked=False)))
+
+    def global_groups(self) -> "PackageGroupQuerySet":
+        return self.filter(namespace__isnull=True)
+
+    def editable_by(self, user: object) -> "PackageGroupQuerySet":
+        """Groups the user may edit: all for staff, maintained ones for others."""
+        if getattr(user, "is_staff", False):
+            return self
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(maintainers=user)
+
+    def by_full_name(self, full_name: str) -> "PackageGroupQuerySet":
+        """Filter by ``ns/name`` or ``name`` (global)."""
+        namespace, _, name = full_name.rpartition("/")
+        return self.filter(namespace=namespace or None, name=name)
+
+
+class PackageGroup(models.Model):
+    """A named set of base packages; namespace NULL means a global group."""
+
+    namespace = models.CharField(max_length=255, null=True, blank=True)
+    name = models.CharField(max_length=255)
+    members = models.ManyToManyField(
+        "packages.BasePackage", through="PackageGroupRelation", related_name="groups"
+    )
+    maintainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="GroupACL", related_name="package_groups"
+    )
+
+    objects = PackageGroupQuerySet.as_manager()
+
+    class Meta:
+        db_table = "package_group"
+        ordering = ["namespace", "name"]
+        constraints = [
+            # nulls_distinct=False: two global groups (NULL namespace) may not share a
+            # name either (upstream's index let them, spec section 8.19).
+            models.UniqueConstraint(
+                fields=["namespace", "name"],
+                name="package_group_namespace_name_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def is_editable_by(self, user: object) -> bool:
+        """Staff edit every group; other users only groups they maintain."""
+        if getattr(user, "is_staff", False):
+            return True
+        if not getattr(user, "is_authenticated", False):
+            return False
+        return self.maintainers.filter(pk=user.pk).exists()  # type: ignore[attr-defined]
+
+
+class PackageGroupRelation(models.Model):
+    """Membership of a base package in a group."""
+
+    group = models.ForeignKey(PackageGroup, on_delete=models.CASCADE)
+    base = models.ForeignKey("packages.BasePackage", on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "package_group_relation"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "base"], name="package_group_relation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.base_id} in {self.group_id}"
+
+
+class GroupACL(models.Model):
+    """A maintainer of a package group."""
+
+    group = models.ForeignKey(PackageGroup, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "group_acl"
+        verbose_name = "group ACL"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="group_acl_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} maintains {self.group_id}"

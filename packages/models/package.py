@@ -1,0 +1,229 @@
+"""Base packages (one per name) and packages (one per name and collection)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, FloatField, Func, Q, Value, When
+from django.db.models.functions import Greatest
+
+from packages.models.collections import Collection
+from packages.priority import MIN_HOURS, TIME_PRIORITY_FLOOR, TimeCurve
+from packages.states import BuildState, PackageState, SkipReason, msg_state
+
+
+class BasePackage(models.Model):
+    """A package name across all collections; ``all_blocked`` is kept by a trigger."""
+
+    name = models.CharField(max_length=255, unique=True)
+    all_blocked = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "base_package"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HoursSince(Func):
+    """Hours between a timestamp and ``clock_timestamp()``, as a float."""
+
+    template = "(EXTRACT(EPOCH FROM clock_timestamp() - %(expressions)s) / 3600.0)"
+    output_field = FloatField()
+
+
+class Log10(Func):
+    """PostgreSQL's one-argument ``log``, which is base 10."""
+
+    function = "LOG"
+    output_field = FloatField()
+
+
+SCHEDULABLE = (
+    Q(last_build__isnull=False)
+    & Q(blocked=False, tracked=True)
+    & Q(last_complete_build=F("last_build"))
+    & (Q(resolved=True) | Q(skip_resolution=True))
+    & Q(collection__latest_repo_resolved=True)
+)
+
+
+def time_priority_expression(curve: TimeCurve) -> Greatest:
+    """SQL twin of :func:`packages.priority.time_priority`."""
+    hours = Greatest(Value(MIN_HOURS), HoursSince(F("last_build__started")))
+    return Greatest(
+        Value(curve.a) * Log10(hours) + Value(curve.b),
+        Value(TIME_PRIORITY_FLOOR),
+        output_field=FloatField(),
+    )
+
+
+def configured_curve() -> TimeCurve:
+    prio = settings.KOSCHEI["priorities"]
+    return TimeCurve(threshold=prio["build_threshold"], t0=prio["t0"], t1=prio["t1"])
+
+
+class PackageQuerySet(models.QuerySet["Package"]):
+    def tracked(self) -> PackageQuerySet:
+        return self.filter(tracked=True, blocked=False)
+
+    def schedulable(self) -> PackageQuerySet:
+        """Packages whose priority is defined (spec section 3.1's NULL cases excluded)."""
+        return self.filter(SCHEDULABLE)
+
+    def with_priority(self) -> PackageQuerySet:
+        """Annotate ``current_priority`` (NULL when unschedulable), computed in SQL."""
+        dynamic = (
+            F("dependency_priority")
+            + F("build_priority")
+            + time_priority_expression(configured_curve())
+        )
+        total = (
+            F("manual_priority")
+            + F("static_priority")
+            + F("collection__priority_coefficient") * dynamic
+        )
+        return self.annotate(
+            current_priority=Case(
+                When(SCHEDULABLE, then=total), default=None, output_field=FloatField()
+            )
+        )
+
+    def by_priority(self) -> PackageQuerySet:
+        """Schedulable packages, highest priority first (the scheduler's order)."""
+        return (
+            self.with_priority()
+            .schedulable()
+            .order_by(F("current_priority").desc(nulls_last=True), "id")
+        )
+
+
+class Package(models.Model):
+    """A package in one collection, with its tracking flags and priority inputs."""
+
+    base = models.ForeignKey(BasePackage, on_delete=models.CASCADE, related_name="packages")
+    name = models.CharField(max_length=255, db_index=True)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="packages")
+    arch_override = models.CharField(max_length=255, null=True, blank=True)
+    skip_resolution = models.BooleanField(default=False)
+    # Both pointers are maintained by database triggers (migration resolution/0002 of
+    # builds): never assign them from Python.  ON DELETE actions are created in SQL.
+    last_complete_build = models.ForeignKey(
+        "builds.Build",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    last_complete_build_state = models.IntegerField(
+        null=True, blank=True, choices=BuildState.choices
+    )
+    last_build = models.ForeignKey(
+        "builds.Build",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+    )
+    resolved = models.BooleanField(null=True, blank=True)
+    static_priority = models.IntegerField(default=0)
+    manual_priority = models.IntegerField(default=0)
+    build_priority = models.IntegerField(default=0)
+    dependency_priority = models.IntegerField(default=0)
+    tracked = models.BooleanField(default=False)
+    blocked = models.BooleanField(default=False)
+    scheduler_skip_reason = models.IntegerField(null=True, blank=True, choices=SkipReason.choices)
+
+    objects = PackageQuerySet.as_manager()
+
+    class Meta:
+        db_table = "package"
+        ordering = ["name", "collection_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "collection"], name="package_base_collection_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(skip_resolution=False) | Q(resolved__isnull=True),
+                name="package_skip_resolution_unresolved",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["collection", "tracked"],
+                condition=Q(blocked=False),
+                name="ix_package_collection_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.collection.name})"
+
+    @property
+    def state_string(self) -> str:
+        """ok / failing / unresolved / blocked / untracked / unknown (first rule wins)."""
+        if self.blocked:
+            return PackageState.BLOCKED
+        if not self.tracked:
+            return PackageState.UNTRACKED
+        if self.resolved is False:
+            return PackageState.UNRESOLVED
+        if self.last_complete_build_state == BuildState.COMPLETE:
+            return PackageState.OK
+        if self.last_complete_build_state == BuildState.FAILED:
+            return PackageState.FAILING
+        return PackageState.UNKNOWN
+
+    @property
+    def msg_state_string(self) -> str:
+        return msg_state(self.state_string)
+
+    @property
+    def has_running_build(self) -> bool:
+        return self.last_build_id != self.last_complete_build_id
+
+    @property
+    def srpm_nvra(self) -> dict[str, Any] | None:
+        """Name, version, release and arch 'src' of the last complete build (no epoch)."""
+        build = self.last_complete_build
+        if build is None:
+            return None
+        return {
+            "name": self.name,
+            "version": build.version,
+            "release": build.release,
+            "arch": "src",
+        }
+
+    def skip_reasons(self) -> list[str]:
+        """Every reason the package has no priority (shown on the package page)."""
+        checks = [
+            (
+                self.scheduler_skip_reason is not None,
+                SkipReason(self.scheduler_skip_reason).label if self.scheduler_skip_reason else "",
+            ),
+            (not self.tracked, "Package is not tracked"),
+            (self.blocked, "Package is blocked in koji"),
+            (
+                self.last_build_id is not None and self.has_running_build,
+                "Package has a running build",
+            ),
+            (self.resolved is False, "Package dependencies are not resolvable"),
+            (
+                self.resolved is None and not self.skip_resolution,
+                "Package dependencies were not resolved yet",
+            ),
+            (self.last_build_id is None, "Package has no known build"),
+            (
+                self.collection.latest_repo_resolved is False,
+                f"Base buildroot for {self.collection} is not resolvable",
+            ),
+            (
+                self.collection.latest_repo_resolved is None,
+                f"Base buildroot for {self.collection} was not resolved yet",
+            ),
+        ]
+        return [reason for applies, reason in checks if applies]

@@ -1,0 +1,50 @@
+"""Every write of the packages domain goes through these functions (one writer each).
+
+Views, commands, admin actions and tasks call them; they validate, write, and audit.
+"""
+
+from packages.services.audit import command_user, log_entry
+from packages.services.collections import (
+    create_collection_group,
+    delete_collection,
+    delete_collection_group,
+    edit_collection_group,
+)
+from packages.services.errors import ServiceError
+from packages.services.groups import (
+    create_group,
+    delete_group,
+    edit_group,
+    set_group_content,
+    set_group_maintainers,
+)
+from packages.services.notices import clear_notice, set_notice
+from packages.services.tracking import (
+    set_arch_override,
+    set_package_attribute,
+    set_priority,
+    track_group,
+    track_packages,
+)
+
+__all__ = [
+    "ServiceError",
+    "clear_notice",
+    "command_user",
+    "create_collection_group",
+    "create_group",
+    "delete_collection",
+    "delete_collection_group",
+    "delete_group",
+    "edit_collection_group",
+    "edit_group",
+    "log_entry",
+    "set_arch_override",
+    "set_group_content",
+    "set_group_maintainers",
+    "set_notice",
+    "set_package_attribute",
+    "set_priority",
+    "track_group",
+    "track_packages",
+]

@@ -1,0 +1,1 @@
+"""Dependency resolution: dependencies, changes, problems. GPL-2.0-or-later."""
