@@ -43,13 +43,20 @@ def make_build(
     defaults: dict[str, Any] = {"task_id": next(_task_ids)}
     if state != BuildState.RUNNING:
         defaults.update(version="1.0", release="1.fc42", repo_id=1, finished=started)
-    return Build.objects.create(package=package, state=state, started=started,
-                                **{**defaults, **fields})
+    return Build.objects.create(
+        package=package, state=state, started=started, **{**defaults, **fields}
+    )
 
 
 def make_task(build: Build, arch: str = "x86_64", state: int = 2, **fields: Any) -> KojiTask:
-    return KojiTask.objects.create(build=build, task_id=next(_task_ids), arch=arch,
-                                   state=state, started=build.started, **fields)
+    return KojiTask.objects.create(
+        build=build,
+        task_id=next(_task_ids),
+        arch=arch,
+        state=state,
+        started=build.started,
+        **fields,
+    )
 
 
 def reload(obj: Any) -> Any:

@@ -1,5 +1,7 @@
 """Collections (one Koji configuration each, e.g. one Fedora release) and their groups."""
 
+from __future__ import annotations
+
 from django.db import models
 from django.db.models import Q
 
@@ -50,6 +52,7 @@ class CollectionGroup(models.Model):
 
     name = models.CharField(max_length=255, unique=True)
     display_name = models.CharField(max_length=255)
+    collections: models.ManyToManyField[Collection, CollectionGroupRelation]
     collections = models.ManyToManyField(
         Collection, through="CollectionGroupRelation", related_name="groups"
     )

@@ -1,21 +1,30 @@
 """Package groups (global or in a user's namespace) and their maintainers."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from packages.models.package import BasePackage
 
 NAME_PATTERN = r"^[a-zA-Z0-9.+_-]+$"
 
 
 class PackageGroupQuerySet(models.QuerySet["PackageGroup"]):
-    def with_package_count(self) -> "PackageGroupQuerySet":
+    def with_package_count(self) -> PackageGroupQuerySet:
         """Annotate ``package_count``: members not blocked in every collection."""
         return self.annotate(package_count=Count("members", filter=Q(members__all_blocked=False)))
 
-    def global_groups(self) -> "PackageGroupQuerySet":
+    def global_groups(self) -> PackageGroupQuerySet:
         return self.filter(namespace__isnull=True)
 
-    def editable_by(self, user: object) -> "PackageGroupQuerySet":
+    def editable_by(self, user: Any) -> PackageGroupQuerySet:
         """Groups the user may edit: all for staff, maintained ones for others."""
         if getattr(user, "is_staff", False):
             return self
@@ -23,7 +32,7 @@ class PackageGroupQuerySet(models.QuerySet["PackageGroup"]):
             return self.none()
         return self.filter(maintainers=user)
 
-    def by_full_name(self, full_name: str) -> "PackageGroupQuerySet":
+    def by_full_name(self, full_name: str) -> PackageGroupQuerySet:
         """Filter by ``ns/name`` or ``name`` (global)."""
         namespace, _, name = full_name.rpartition("/")
         return self.filter(namespace=namespace or None, name=name)
@@ -34,9 +43,11 @@ class PackageGroup(models.Model):
 
     namespace = models.CharField(max_length=255, null=True, blank=True)
     name = models.CharField(max_length=255)
+    members: models.ManyToManyField[BasePackage, PackageGroupRelation]
     members = models.ManyToManyField(
         "packages.BasePackage", through="PackageGroupRelation", related_name="groups"
     )
+    maintainers: models.ManyToManyField[AbstractBaseUser, GroupACL]
     maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="GroupACL", related_name="package_groups"
     )

@@ -33,4 +33,9 @@ def log_entry(
         user = None
     if user is None and environment != LogEnvironment.BACKEND:
         raise ValueError(f"a {environment} log entry needs a user")
-    return LogEntry.objects.create(user=user, environment=environment, message=message, base=base)
+    return LogEntry.objects.create(
+        user_id=user.pk if user is not None else None,
+        environment=environment,
+        message=message,
+        base=base,
+    )

@@ -108,7 +108,7 @@ def test_two_concurrent_writers_leave_the_newest_build_last(collection):
                 signal.set()
                 if wait_before_commit is not None:
                     wait_before_commit.wait(10)
-        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
