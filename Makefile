@@ -25,7 +25,9 @@ fmt:
 
 typecheck:
 	.venv/bin/mypy koschei_site/config.py packages/priority.py packages/evr.py \
-		packages/services builds/dependency_keys.py
+		packages/services builds/dependency_keys.py builds/services \
+		koschei_site/commands.py koschei_site/config_report.py koschei_site/database.py \
+		resolution/services
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -4,22 +4,28 @@ Views, commands, admin actions and tasks call them; they validate, write, and au
 """
 
 from packages.services.audit import command_user, log_entry
+from packages.services.collection_settings import edit_collection_settings
 from packages.services.collections import (
     create_collection_group,
     delete_collection,
     delete_collection_group,
     edit_collection_group,
+    get_collection,
+    get_collection_group,
 )
 from packages.services.errors import ServiceError
 from packages.services.groups import (
     create_group,
     delete_group,
     edit_group,
+    get_group,
     set_group_content,
     set_group_maintainers,
 )
 from packages.services.notices import clear_notice, set_notice
 from packages.services.tracking import (
+    find_group_packages,
+    find_packages,
     set_arch_override,
     set_package_attribute,
     set_priority,
@@ -37,7 +43,13 @@ __all__ = [
     "delete_collection_group",
     "delete_group",
     "edit_collection_group",
+    "edit_collection_settings",
     "edit_group",
+    "find_group_packages",
+    "find_packages",
+    "get_collection",
+    "get_collection_group",
+    "get_group",
     "log_entry",
     "set_arch_override",
     "set_group_content",

@@ -10,9 +10,11 @@ from packages.models import Collection, CollectionGroup, CollectionGroupRelation
 from packages.services.audit import log_entry
 from packages.services.errors import ServiceError
 from packages.services.tracking import AnyUser
+from packages.states import LogEnvironment
 
 
 def get_collection(name: str) -> Collection:
+    """The collection with this machine name; ServiceError if there is none."""
     try:
         return Collection.objects.get(name=name)
     except Collection.DoesNotExist:
@@ -37,6 +39,21 @@ def delete_collection(
     log_entry(user=user, environment=environment, message=f"Collection {collection.name} deleted")
 
 
+def get_collection_group(name: str) -> CollectionGroup:
+    """The collection group with this name; ServiceError if there is none."""
+    try:
+        return CollectionGroup.objects.get(name=name)
+    except CollectionGroup.DoesNotExist:
+        raise ServiceError(f"Collection group not found: {name}") from None
+
+
+def _audit(user: AnyUser, environment: str, message: str) -> None:
+    # Collection groups have no audit message upstream; callers that know who acts
+    # (commands, admin) pass a user and get one, the demo loader passes none.
+    if user is not None:
+        log_entry(user=user, environment=environment, message=message)
+
+
 def _collections(names: Iterable[str]) -> list[Collection]:
     wanted = list(dict.fromkeys(names))
     found = list(Collection.objects.filter(name__in=wanted))
@@ -55,14 +72,23 @@ def _set_members(group: CollectionGroup, collections: list[Collection]) -> None:
 
 @transaction.atomic
 def create_collection_group(
-    *, name: str, display_name: str, collections: Iterable[str] = ()
+    *,
+    name: str,
+    display_name: str,
+    collections: Iterable[str] = (),
+    user: AnyUser = None,
+    environment: str = LogEnvironment.ADMIN,
 ) -> CollectionGroup:
-    """Create a collection group with its member collections."""
+    """Create a collection group with its member collections; audited when a user is given."""
+    name, display_name = name.strip(), display_name.strip()
+    if not name or not display_name:
+        raise ServiceError("Collection group name and display name must not be empty")
     if CollectionGroup.objects.filter(name=name).exists():
         raise ServiceError(f"Collection group already exists: {name}")
     members = _collections(collections)
     group = CollectionGroup.objects.create(name=name, display_name=display_name)
     _set_members(group, members)
+    _audit(user, environment, f"Collection group {name} created")
     return group
 
 
@@ -72,17 +98,26 @@ def edit_collection_group(
     group: CollectionGroup,
     display_name: str | None = None,
     collections: Iterable[str] | None = None,
+    user: AnyUser = None,
+    environment: str = LogEnvironment.ADMIN,
 ) -> CollectionGroup:
-    """Change a collection group's display name and/or replace its members."""
+    """Change a collection group's display name and/or replace its members; audited."""
+    if display_name is not None and not display_name.strip():
+        raise ServiceError("Collection group display name must not be empty")
     if display_name:
-        group.display_name = display_name
+        group.display_name = display_name.strip()
         group.save(update_fields=["display_name"])
     if collections is not None:
         _set_members(group, _collections(collections))
+    _audit(user, environment, f"Collection group {group.name} modified")
     return group
 
 
 @transaction.atomic
-def delete_collection_group(*, group: CollectionGroup) -> None:
-    """Delete a collection group (its collections stay)."""
+def delete_collection_group(
+    *, group: CollectionGroup, user: AnyUser = None, environment: str = LogEnvironment.ADMIN
+) -> None:
+    """Delete a collection group (its collections stay); audited when a user is given."""
+    name = group.name
     group.delete()
+    _audit(user, environment, f"Collection group {name} deleted")

@@ -8,11 +8,11 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from packages.models import BasePackage, GroupACL, PackageGroup, PackageGroupRelation
+from packages.models import BasePackage, GroupACL, LogEntry, PackageGroup, PackageGroupRelation
 from packages.models.groups import NAME_PATTERN
 from packages.services.audit import log_entry
 from packages.services.errors import ServiceError
-from packages.services.tracking import AnyUser
+from packages.services.tracking import CHUNK, AnyUser, Progress
 
 NAME_RE = re.compile(NAME_PATTERN)
 
@@ -55,6 +55,7 @@ def create_group(
     environment: str,
     content: Iterable[str] | None = None,
     maintainers: Iterable[str] = (),
+    progress: Progress | None = None,
 ) -> PackageGroup:
     """Create a group (``ns/name`` or global ``name``), optionally with content and owners."""
     namespace, name = parse_full_name(full_name)
@@ -64,7 +65,12 @@ def create_group(
     log_entry(user=user, environment=environment, message=f"Group {group.full_name} created")
     if content is not None:
         set_group_content(
-            group=group, names=content, append=False, user=user, environment=environment
+            group=group,
+            names=content,
+            append=False,
+            user=user,
+            environment=environment,
+            progress=progress,
         )
     if maintainers:
         set_group_maintainers(
@@ -75,9 +81,19 @@ def create_group(
 
 @transaction.atomic
 def set_group_content(
-    *, group: PackageGroup, names: Iterable[str], append: bool, user: AnyUser, environment: str
+    *,
+    group: PackageGroup,
+    names: Iterable[str],
+    append: bool,
+    user: AnyUser,
+    environment: str,
+    progress: Progress | None = None,
 ) -> tuple[list[str], list[str]]:
-    """Replace (or extend) a group's packages; returns (added, removed) names."""
+    """Replace (or extend) a group's packages; returns (added, removed) names.
+
+    Writes in bulk, one audit entry per added or removed package; ``progress`` is called
+    with the number of packages handled after each chunk.
+    """
     bases = _base_packages(names)
     if not bases and not append:
         raise ServiceError("Group content empty")
@@ -85,17 +101,25 @@ def set_group_content(
     wanted = {b.pk: b for b in bases}
     added = [b for pk, b in wanted.items() if pk not in current]
     removed = [] if append else [b for pk, b in current.items() if pk not in wanted]
-    PackageGroupRelation.objects.bulk_create(
-        [PackageGroupRelation(group=group, base=b) for b in added]
-    )
     PackageGroupRelation.objects.filter(group=group, base__in=removed).delete()
-    for base, verb in [(b, "added") for b in added] + [(b, "removed") for b in removed]:
-        log_entry(
-            user=user,
-            environment=environment,
-            base=base,
-            message=f"Group {group.name} modified: package {base.name} {verb}",
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    changes = [(b, "added") for b in added] + [(b, "removed") for b in removed]
+    for start in range(0, len(changes), CHUNK):
+        chunk = changes[start : start + CHUNK]
+        PackageGroupRelation.objects.bulk_create(
+            [PackageGroupRelation(group=group, base=b) for b, verb in chunk if verb == "added"]
         )
+        LogEntry.objects.bulk_create(
+            LogEntry(
+                user_id=user_id,
+                environment=environment,
+                base=base,
+                message=f"Group {group.name} modified: package {base.name} {verb}",
+            )
+            for base, verb in chunk
+        )
+        if progress:
+            progress(len(chunk))
     return sorted(b.name for b in added), sorted(b.name for b in removed)
 
 
@@ -139,6 +163,7 @@ def edit_group(
     make_global: bool = False,
     content: Iterable[str] | None = None,
     append: bool = False,
+    progress: Progress | None = None,
 ) -> PackageGroup:
     """Rename, move between namespaces or make global, and/or set the content."""
     if make_global and new_namespace:
@@ -160,7 +185,12 @@ def edit_group(
         )
     if content is not None:
         set_group_content(
-            group=group, names=content, append=append, user=user, environment=environment
+            group=group,
+            names=content,
+            append=append,
+            user=user,
+            environment=environment,
+            progress=progress,
         )
     return group
 

@@ -135,6 +135,15 @@ def find_packages(
     return found
 
 
+def find_group_packages(*, group: PackageGroup, collection: Collection) -> list[Package]:
+    """The packages of ``collection`` whose base packages are members of ``group``."""
+    return list(
+        Package.objects.filter(collection=collection, base__groups=group)
+        .select_related("collection")
+        .order_by("name")
+    )
+
+
 @transaction.atomic
 def track_packages(
     *,

@@ -1,0 +1,170 @@
+"""Operators' admin pages of the builds app: builds are Koji's facts, read-only but cancelable."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from builds.models import Build, KojiTask, ResourceConsumptionStats, ScalarStats
+from builds.services import request_cancel
+from koschei_site.admin_base import ADMIN_ENV, ReadOnlyAdmin, ReadOnlyTabularInline
+from packages.services import ServiceError
+from packages.states import BuildState
+
+
+class KojiTaskInline(ReadOnlyTabularInline):
+    model = KojiTask
+    fields = ("task_id", "arch", "state", "started", "finished", "logs")
+    readonly_fields = ("logs",)
+
+    @admin.display(description="logs")
+    def logs(self, obj: KojiTask) -> str:
+        url = obj.results_url
+        return format_html(
+            '<a href="{}/build.log">build.log</a> <a href="{}/root.log">root.log</a>', url, url
+        )
+
+
+@admin.register(Build)
+class BuildAdmin(ReadOnlyAdmin):
+    """Builds mirror Koji (their pointers and flags are kept by triggers); operators may
+    only ask for a running build to be canceled."""
+
+    list_display = (
+        "id",
+        "package_name",
+        "collection_name",
+        "state",
+        "task_id",
+        "started",
+        "finished",
+        "real",
+        "untagged",
+        "last_complete",
+        "cancel_requested",
+        "deps_resolved",
+    )
+    list_filter = (
+        "state",
+        "real",
+        "untagged",
+        "last_complete",
+        "cancel_requested",
+        "deps_resolved",
+        "package__collection",
+    )
+    list_select_related = ("package__collection",)
+    search_fields = ("package__name", "=task_id")
+    search_help_text = "Package name, or an exact Koji task id."
+    ordering = ("-id",)
+    show_full_result_count = False
+    fields = (
+        "package",
+        "state",
+        "koji_task",
+        "started",
+        "finished",
+        "epoch",
+        "version",
+        "release",
+        "repo_id",
+        "real",
+        "untagged",
+        "last_complete",
+        "cancel_requested",
+        "deps_resolved",
+    )
+    readonly_fields = ("koji_task",)
+    inlines = (KojiTaskInline,)
+    actions = ("cancel",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Build]:
+        return super().get_queryset(request).select_related("package__collection")
+
+    @admin.display(description="package", ordering="package__name")
+    def package_name(self, obj: Build) -> str:
+        return obj.package.name
+
+    @admin.display(description="collection", ordering="package__collection__name")
+    def collection_name(self, obj: Build) -> str:
+        return obj.package.collection.name
+
+    @admin.display(description="Koji task")
+    def koji_task(self, obj: Build) -> str:
+        return format_html('<a href="{}">{}</a>', obj.taskinfo_url, obj.task_id)
+
+    @admin.action(description="Request cancelation of selected running builds")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Build]) -> None:
+        """Ask polling to cancel each running build (audited); the others are reported."""
+        refused: Counter[str] = Counter()
+        not_running = queryset.exclude(state=BuildState.RUNNING).count()
+        if not_running:
+            refused["Only running builds can be canceled."] = not_running
+        requested = 0
+        for build in queryset.filter(state=BuildState.RUNNING).order_by("pk"):
+            try:
+                request_cancel(build=build, user=request.user, environment=ADMIN_ENV)
+            except ServiceError as error:
+                refused[str(error)] += 1
+            else:
+                requested += 1
+        if requested:
+            self.message_user(request, f"Cancelation request sent for {requested} build(s).")
+        for message, count in refused.items():
+            self.message_user(request, f"{count} build(s) skipped: {message}", "warning")
+
+
+@admin.register(KojiTask)
+class KojiTaskAdmin(ReadOnlyAdmin):
+    """The buildArch tasks of builds, as Koji reported them."""
+
+    list_display = ("task_id", "arch", "state", "build", "started", "finished")
+    list_filter = ("state", "arch")
+    list_select_related = ("build__package",)
+    search_fields = ("=task_id", "build__package__name")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+
+@admin.register(ScalarStats)
+class ScalarStatsAdmin(ReadOnlyAdmin):
+    """Totals refreshed by polling."""
+
+    list_display = (
+        "refresh_time",
+        "packages",
+        "tracked_packages",
+        "untracked_packages",
+        "active_packages",
+        "blocked_packages",
+        "builds",
+        "real_builds",
+        "scratch_builds",
+    )
+
+    @admin.display(description="untracked packages")
+    def untracked_packages(self, obj: ScalarStats) -> int:
+        return obj.untracked_packages
+
+    @admin.display(description="active packages")
+    def active_packages(self, obj: ScalarStats) -> int:
+        return obj.active_packages
+
+
+@admin.register(ResourceConsumptionStats)
+class ResourceConsumptionStatsAdmin(ReadOnlyAdmin):
+    """Koji time per package name and arch, refreshed by polling."""
+
+    list_display = ("name", "arch", "time", "share")
+    list_filter = ("arch",)
+    search_fields = ("name",)
+
+    @admin.display(description="share", ordering="time_percentage")
+    def share(self, obj: ResourceConsumptionStats) -> str:
+        if obj.time_percentage is None:
+            return "-"
+        return f"{obj.time_percentage * 100:.2f} %"

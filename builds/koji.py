@@ -1,0 +1,320 @@
+"""The project's only door to Koji: sessions, typed calls, multicall chunks, fault classes.
+
+One retry layer only: the koji client's own (``max_retries``, ``retry_interval``,
+``anon_retry`` and ``offline_retry`` come from ``koji_config.session_opts``); nothing here
+loops over a failing call.  ``submit_build`` is the one non-idempotent call: when its
+outcome is unclear it looks for the task it may have created before anything may submit
+again.  Lookups return None / [] for unknown objects, as Koji does without ``strict``.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from xmlrpc.client import Fault
+
+import koji
+import requests
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+Session = koji.ClientSession
+TaskInfo = dict[str, Any]
+
+REPO_READY = koji.REPO_STATES["READY"]
+LIVE_REPO_STATES = frozenset({koji.REPO_STATES["READY"], koji.REPO_STATES["EXPIRED"]})
+TASK_STATES = koji.TASK_STATES
+FINISHED_TASK_STATES = frozenset(TASK_STATES[name] for name in ("CLOSED", "CANCELED", "FAILED"))
+SENSE_FLAGS = ((koji.RPMSENSE_LESS, "<"), (koji.RPMSENSE_GREATER, ">"), (koji.RPMSENSE_EQUAL, "="))
+RPMSENSE_FIND_REQUIRES = 1 << 14
+COMPARISON_BITS = koji.RPMSENSE_LESS | koji.RPMSENSE_GREATER | koji.RPMSENSE_EQUAL
+ARCH_CACHE_SECONDS = 3600
+
+
+class FaultKind(enum.Enum):
+    """Who is to blame for a failed Koji call or task."""
+
+    INFRASTRUCTURE = "infrastructure"  # retry later; never the package's fault
+    PACKAGE = "package"  # the build itself failed
+    OTHER = "other"  # a logic error (bad arguments, unknown object)
+
+
+def classify(error: BaseException) -> FaultKind:
+    """Tell infrastructure faults (connections, lock errors, raw faults, HTTP 5xx) apart."""
+    if isinstance(error, koji.BuildError):
+        return FaultKind.PACKAGE
+    if isinstance(error, koji.LockError | koji.ServerOffline | koji.RetryError):
+        return FaultKind.INFRASTRUCTURE
+    if isinstance(error, koji.GenericError):
+        return FaultKind.OTHER
+    if isinstance(error, Fault):  # not mapped to a Koji exception: a kojid/hub traceback
+        return FaultKind.INFRASTRUCTURE
+    if isinstance(error, requests.HTTPError):
+        status = error.response.status_code if error.response is not None else 500
+        return FaultKind.INFRASTRUCTURE if status >= 500 else FaultKind.OTHER
+    if isinstance(error, requests.RequestException | OSError):
+        return FaultKind.INFRASTRUCTURE
+    return FaultKind.OTHER
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def koji_config(*, secondary: bool = False) -> Mapping[str, Any]:
+    """The primary (or secondary, which inherits primary's keys) Koji configuration."""
+    return settings.KOSCHEI["secondary_koji_config" if secondary else "koji_config"]
+
+
+def create_session(config: Mapping[str, Any], *, anonymous: bool = False) -> Session:
+    """A ClientSession with the configured retry options, logged in unless anonymous.
+
+    ``login_method`` names a ClientSession method (``ssl_login``, ``gssapi_login``,
+    ``login``); ``logout`` or none means anonymous, like upstream's default.
+    """
+    session = koji.ClientSession(config["server"], opts=dict(config.get("session_opts") or {}))
+    method = config.get("login_method") or "logout"
+    if not anonymous and method != "logout":
+        getattr(session, method)(**dict(config.get("login_args") or {}))
+    return session
+
+
+def primary_session() -> Session:
+    """The authenticated session that submits scratch builds."""
+    return create_session(koji_config())
+
+
+def secondary_session(*, secondary_mode: bool) -> Session:
+    """Anonymous reads: the secondary Koji in secondary mode, else the primary hub."""
+    return create_session(koji_config(secondary=secondary_mode), anonymous=True)
+
+
+def multicall(
+    session: Session, method: str, calls: Sequence[tuple[tuple, dict]], chunk: int | None = None
+) -> list[Any]:
+    """Run ``method`` once per (args, kwargs) in multicall chunks, in order.
+
+    Each result is the call's value or the Koji exception it raised (not raised here,
+    so that one unknown task does not hide the others).
+    """
+    chunk = chunk or int(koji_config().get("multicall_chunk_size") or 100)
+    results: list[Any] = []
+    for start in range(0, len(calls), chunk):
+        with session.multicall(strict=False) as batch:
+            pending = [getattr(batch, method)(*a, **kw) for a, kw in calls[start : start + chunk]]
+        for call in pending:
+            try:
+                results.append(call.result)
+            except (koji.GenericError, Fault) as exc:
+                results.append(exc)
+    return results
+
+
+# --- targets, tags, repos ---------------------------------------------------------------
+
+
+def get_build_target(session: Session, name: str) -> dict[str, Any] | None:
+    """A build target (``build_tag_name``, ``dest_tag_name``, ...) or None."""
+    return session.getBuildTarget(name)
+
+
+_arch_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+
+def get_build_arches(session: Session, build_tag: str) -> list[str]:
+    """The arches of a build tag, cached for an hour per (hub, tag)."""
+    key = (session.baseurl, build_tag)
+    cached = _arch_cache.get(key)
+    if cached and time.monotonic() - cached[0] < ARCH_CACHE_SECONDS:
+        return cached[1]
+    config = session.getBuildConfig(build_tag)
+    arches = str(config.get("arches") or "").split() if config else []
+    _arch_cache[key] = (time.monotonic(), arches)
+    return arches
+
+
+def get_latest_repo(session: Session, tag: str) -> dict[str, Any] | None:
+    """The newest READY repo of a tag, or None."""
+    return session.getRepo(tag, state=REPO_READY)
+
+
+def get_repo_info(session: Session, repo_id: int) -> dict[str, Any] | None:
+    """A repo's info when it can still be used (READY or EXPIRED), else None (dead)."""
+    info = session.repoInfo(repo_id)
+    return info if info and info.get("state") in LIVE_REPO_STATES else None
+
+
+def get_build_group(session: Session, tag: str, group: str, repo_id: int) -> list[str] | None:
+    """Names in a comps group as the tag had it when the repo was made, or None."""
+    repo = session.repoInfo(repo_id)
+    if not repo:
+        return None
+    groups = session.getTagGroups(tag, event=repo["create_event"]) or []
+    for entry in groups:
+        if entry.get("name") == group:
+            return [
+                p["package"]
+                for p in entry.get("packagelist", [])
+                if not p.get("blocked") and p.get("type") in ("default", "mandatory")
+            ]
+    return None
+
+
+# --- SRPMs and their requirements ------------------------------------------------------
+
+
+def format_dependency(dep: Mapping[str, Any]) -> str | None:
+    """``name op version`` of a getRPMDeps entry; None for rpmlib() and other special deps."""
+    flags = int(dep["flags"]) & ~RPMSENSE_FIND_REQUIRES
+    if flags & ~COMPARISON_BITS:
+        return None
+    operator = "".join(sign for bit, sign in SENSE_FLAGS if flags & bit)
+    return (
+        f"{dep['name']} {operator} {dep.get('version') or ''}".strip() if operator else dep["name"]
+    )
+
+
+def nvra_string(nvra: Mapping[str, Any]) -> str:
+    return f"{nvra['name']}-{nvra['version']}-{nvra['release']}.{nvra['arch']}"
+
+
+def get_rpm_requires(
+    session: Session, nvras: Sequence[Mapping[str, Any]]
+) -> list[list[str] | None]:
+    """BuildRequires strings of each SRPM, in order; None where Koji has no such RPM."""
+    calls = [((nvra_string(n), koji.DEP_REQUIRE), {}) for n in nvras]
+    results: list[list[str] | None] = []
+    for deps in multicall(session, "getRPMDeps", calls):
+        if isinstance(deps, Exception) or deps is None:
+            results.append(None)
+            continue
+        formatted = (format_dependency(d) for d in deps)
+        results.append([d for d in formatted if d])
+    return results
+
+
+def get_rpm_arch_headers(session: Session, nvra: Mapping[str, Any]) -> dict[str, Any] | None:
+    """BUILDARCHS, EXCLUSIVEARCH and EXCLUDEARCH of an SRPM; None if Koji has no headers."""
+    headers = session.getRPMHeaders(
+        rpmID=nvra_string(nvra), headers=["BUILDARCHS", "EXCLUDEARCH", "EXCLUSIVEARCH"]
+    )
+    return headers or None
+
+
+def get_hosts(session: Session, arches: Iterable[str]) -> list[dict[str, Any]]:
+    """Enabled hosts of the default channel able to build any of ``arches``."""
+    channel = session.getChannel("default")
+    if not channel:
+        return []
+    return session.listHosts(list(arches), channel["id"], enabled=True) or []
+
+
+def list_packages(session: Session, tag: str) -> list[dict[str, Any]]:
+    """Packages of a tag with inheritance, each with its ``blocked`` flag."""
+    return session.listPackages(tagID=tag, inherited=True) or []
+
+
+def list_tagged_latest(
+    session: Session, tag: str, *, package: str | None = None, event: int | None = None
+) -> list[dict[str, Any]]:
+    """The latest build of every package (or of one) tagged into a tag, with inheritance."""
+    kwargs: dict[str, Any] = {"latest": True, "inherit": True}
+    if package is not None:
+        kwargs["package"] = package
+    if event is not None:
+        kwargs["event"] = event
+    return session.listTagged(tag, **kwargs) or []
+
+
+def get_last_srpm(
+    session: Session, tag: str, name: str, relative_root: str = ".."
+) -> tuple[dict[str, Any], str] | None:
+    """(build info, relative SRPM URL) of a package's latest tagged build, or None."""
+    tagged = list_tagged_latest(session, tag, package=name)
+    if not tagged:
+        return None
+    info = tagged[0]
+    srpms = session.listRPMs(buildID=info["build_id"], arches="src") or []
+    if not srpms:
+        return None
+    srpm = srpms[0]
+    url = (
+        f"{relative_root}/packages/{name}/{srpm['version']}/{srpm['release']}"
+        f"/src/{srpm['name']}-{srpm['version']}-{srpm['release']}.src.rpm"
+    )
+    return info, url
+
+
+# --- tasks ---------------------------------------------------------------------------
+
+
+def get_task_infos(session: Session, task_ids: Sequence[int]) -> list[TaskInfo | None]:
+    """getTaskInfo of each task, in order; None for unknown tasks."""
+    results = multicall(session, "getTaskInfo", [((t,), {}) for t in task_ids])
+    return [None if isinstance(r, Exception) else r for r in results]
+
+
+def get_task_children(session: Session, task_ids: Sequence[int]) -> list[list[TaskInfo]]:
+    """The child tasks (with their ``request``) of each task, in order."""
+    results = multicall(session, "getTaskChildren", [((t,), {"request": True}) for t in task_ids])
+    return [[] if isinstance(r, Exception) or r is None else r for r in results]
+
+
+def task_failed_on_infrastructure(session: Session, task_id: int) -> bool:
+    """Whether a finished task failed because of Koji rather than the package."""
+    try:
+        session.getTaskResult(task_id)
+    except (koji.GenericError, Fault) as exc:
+        return classify(exc) is FaultKind.INFRASTRUCTURE
+    return False
+
+
+def cancel_task(session: Session, task_id: int) -> None:
+    """Cancel a task; Koji's complaints (already finished, unknown) are ignored."""
+    try:
+        session.cancelTask(task_id)
+    except koji.GenericError as exc:
+        logger.info("cancelTask(%s) refused: %s", task_id, exc)
+
+
+def submit_build(
+    session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any], priority: int
+) -> int:
+    """Submit a build and return its task id, never creating two tasks for one call.
+
+    ``build`` is not idempotent.  When its outcome is unclear (the reply was lost, or
+    the retried call number is refused with RetryError), the task it may have created
+    is looked up by method, owner and arguments before the error is raised again.
+    """
+    try:
+        return int(session.build(srpm_url, target, dict(opts), priority=priority))
+    except (koji.RetryError, requests.RequestException, OSError) as exc:
+        task_id = find_submitted_build(session, srpm_url=srpm_url, target=target, opts=opts)
+        if task_id is None:
+            raise
+        logger.warning("build(%s) reply lost (%s); found its task %s", srpm_url, exc, task_id)
+        return task_id
+
+
+def find_submitted_build(
+    session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any]
+) -> int | None:
+    """The newest build task of ours with exactly these arguments, if there is one."""
+    user = session.getLoggedInUser()
+    query: dict[str, Any] = {"method": "build", "decode": True}
+    if user:
+        query["owner"] = user["id"]
+    tasks = session.listTasks(opts=query, queryOpts={"order": "-id", "limit": 50}) or []
+    for task in tasks:
+        request = task.get("request") or []
+        if request[:2] == [srpm_url, target] and _same_opts(request, opts):
+            return int(task["id"])
+    return None
+
+
+def _same_opts(request: Sequence[Any], opts: Mapping[str, Any]) -> bool:
+    submitted = request[2] if len(request) > 2 and isinstance(request[2], dict) else {}
+    return all(submitted.get(key) == value for key, value in opts.items())

@@ -1,0 +1,139 @@
+"""Operators' admin pages of the resolution app: resolver output, read-only.
+
+Every row here is written by the resolvers and describes what happened; editing one by
+hand would make the package history lie, and no service audits such edits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+from resolution.models import (
+    AppliedChange,
+    BuildrootProblem,
+    Dependency,
+    RepoMapping,
+    ResolutionChange,
+    ResolutionProblem,
+    UnappliedChange,
+)
+
+
+def _evr(dep: Dependency | None) -> str:
+    return dep.evr if dep is not None else "-"
+
+
+@admin.register(Dependency)
+class DependencyAdmin(ReadOnlyAdmin):
+    """The flyweight NEVRA table (possibly millions of rows)."""
+
+    list_display = ("name", "epoch", "version", "release", "arch")
+    search_fields = ("name",)
+    search_help_text = "Exact binary package name."
+    show_full_result_count = False
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Dependency], search_term: str
+    ) -> tuple[QuerySet[Dependency], bool]:
+        # An exact match uses the (name, ...) unique index; a substring scan would not.
+        term = search_term.strip()
+        return (queryset.filter(name=term) if term else queryset), False
+
+
+class DependencyChangeAdmin(ReadOnlyAdmin):
+    list_select_related = ("prev_dep", "curr_dep")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    @admin.display(description="dependency")
+    def dependency(self, obj: Any) -> str:
+        return obj.dep_name
+
+    @admin.display(description="previous")
+    def previous(self, obj: Any) -> str:
+        return _evr(obj.prev_dep)
+
+    @admin.display(description="current")
+    def current(self, obj: Any) -> str:
+        return _evr(obj.curr_dep)
+
+
+@admin.register(AppliedChange)
+class AppliedChangeAdmin(DependencyChangeAdmin):
+    """Dependency changes between a build and the previous one."""
+
+    list_display = ("dependency", "previous", "current", "distance", "build")
+    list_select_related = ("prev_dep", "curr_dep", "build__package")
+    search_fields = ("build__package__name", "=build__task_id")
+
+
+@admin.register(UnappliedChange)
+class UnappliedChangeAdmin(DependencyChangeAdmin):
+    """Dependency changes since a package's last build."""
+
+    list_display = ("dependency", "previous", "current", "distance", "package")
+    list_select_related = ("prev_dep", "curr_dep", "package__collection")
+    list_filter = ("package__collection",)
+    search_fields = ("package__name",)
+
+
+class ResolutionProblemInline(ReadOnlyTabularInline):
+    model = ResolutionProblem
+    fields = ("problem",)
+    show_change_link = False
+
+
+@admin.register(ResolutionChange)
+class ResolutionChangeAdmin(ReadOnlyAdmin):
+    """Changes of a package's resolvability, with their problems."""
+
+    list_display = ("timestamp", "package", "resolved")
+    list_filter = ("resolved", "package__collection")
+    list_select_related = ("package__collection",)
+    search_fields = ("package__name",)
+    ordering = ("-id",)
+    show_full_result_count = False
+    inlines = (ResolutionProblemInline,)
+
+
+@admin.register(ResolutionProblem)
+class ResolutionProblemAdmin(ReadOnlyAdmin):
+    """One problem string of an unresolved resolution change."""
+
+    list_display = ("problem", "package", "timestamp")
+    list_select_related = ("resolution__package__collection",)
+    search_fields = ("problem", "resolution__package__name")
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    @admin.display(description="package", ordering="resolution__package__name")
+    def package(self, obj: ResolutionProblem) -> str:
+        return str(obj.resolution.package)
+
+    @admin.display(description="timestamp", ordering="resolution__timestamp")
+    def timestamp(self, obj: ResolutionProblem) -> Any:
+        return obj.resolution.timestamp
+
+
+@admin.register(BuildrootProblem)
+class BuildrootProblemAdmin(ReadOnlyAdmin):
+    """Why a collection's base buildroot does not install."""
+
+    list_display = ("collection", "problem")
+    list_filter = ("collection",)
+    list_select_related = ("collection",)
+    search_fields = ("problem",)
+
+
+@admin.register(RepoMapping)
+class RepoMappingAdmin(ReadOnlyAdmin):
+    """Secondary mode: which primary repo mirrors a secondary repo."""
+
+    list_display = ("secondary_id", "primary_id", "task_id")
+    search_fields = ("=secondary_id", "=primary_id", "=task_id")
+    ordering = ("-secondary_id",)
