@@ -13,7 +13,7 @@ import enum
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 from xmlrpc.client import Fault
 
 import koji
@@ -22,7 +22,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-Session = koji.ClientSession
+# koji ships no type information, and ClientSession methods are dynamic XML-RPC proxies.
+Session: TypeAlias = Any
 TaskInfo = dict[str, Any]
 
 REPO_READY = koji.REPO_STATES["READY"]
@@ -185,7 +186,7 @@ def get_rpm_requires(
     session: Session, nvras: Sequence[Mapping[str, Any]]
 ) -> list[list[str] | None]:
     """BuildRequires strings of each SRPM, in order; None where Koji has no such RPM."""
-    calls = [((nvra_string(n), koji.DEP_REQUIRE), {}) for n in nvras]
+    calls: list[tuple[tuple, dict]] = [((nvra_string(n), koji.DEP_REQUIRE), {}) for n in nvras]
     results: list[list[str] | None] = []
     for deps in multicall(session, "getRPMDeps", calls):
         if isinstance(deps, Exception) or deps is None:
