@@ -8,6 +8,8 @@ import struct
 import zlib
 from collections.abc import Iterable
 
+MAX_DELTA = 2**32 - 1
+
 
 def encode_keys(ids: Iterable[int]) -> bytes:
     """Encode a set of positive dependency ids."""
@@ -15,6 +17,8 @@ def encode_keys(ids: Iterable[int]) -> bytes:
     if ordered and ordered[0] <= 0:
         raise ValueError("dependency ids must be positive")
     deltas = [b - a for a, b in zip([0, *ordered], ordered, strict=False)]
+    if deltas and max(deltas) > MAX_DELTA:
+        raise ValueError("dependency ids too far apart for 32-bit deltas")
     return zlib.compress(struct.pack(f">{len(deltas)}I", *deltas))
 
 
@@ -22,11 +26,16 @@ def decode_keys(data: bytes | memoryview | None) -> list[int]:
     """Decode bytes written by :func:`encode_keys` into the sorted ids."""
     if not data:
         return []
-    raw = zlib.decompress(bytes(data))
+    try:
+        raw = zlib.decompress(bytes(data))
+    except zlib.error as exc:
+        raise ValueError(f"corrupt dependency keys: {exc}") from exc
     if len(raw) % 4:
         raise ValueError("corrupt dependency keys: length is not a multiple of 4")
     ids, total = [], 0
     for (delta,) in struct.iter_unpack(">I", raw):
+        if delta == 0:
+            raise ValueError("corrupt dependency keys: a zero delta (duplicate id)")
         total += delta
         ids.append(total)
     return ids

@@ -92,11 +92,15 @@ def config_paths(component: str, env: Mapping[str, str]) -> list[Path]:
     return [CONFIG_DIR / name for name in names if (CONFIG_DIR / name).exists()]
 
 
-def load_config(paths: Iterable[Path]) -> dict[str, Any]:
-    """Defaults with every file in ``paths`` merged over them, in order."""
+def load_config(paths: Iterable[Path], env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Defaults with every file in ``paths`` merged over them, in order, then ``env``."""
     config = copy.deepcopy(DEFAULTS)
     for path in paths:
         config = deep_merge(config, read_config_file(path))
+    if env is not None:
+        # Before the inheritance below: KOSCHEI_KOJI_HUB is koji_config.server, which
+        # secondary_koji_config inherits, and KOSCHEI_SECONDARY_KOJI_HUB defines a key.
+        apply_environment(config, env)
     # secondary_koji_config inherits every key of koji_config (spec section 4).
     secondary = config.get("secondary_koji_config") or {}
     config["secondary_mode_configured"] = bool(secondary)
@@ -119,7 +123,8 @@ def apply_environment(config: dict[str, Any], env: Mapping[str, str]) -> dict[st
     """Apply the endpoint environment variables over a loaded configuration, in place."""
     for variable, (section, key) in ENV_OVERRIDES.items():
         if env.get(variable):
-            config[section][key] = env[variable]
+            # A file may have set the whole section to None.
+            config[section] = {**(config.get(section) or {}), key: env[variable]}
     return config
 
 
@@ -154,6 +159,6 @@ def load_for_process(
     env = os.environ if env is None else env
     argv = sys.argv if argv is None else argv
     component = component_for(argv, env)
-    config = load_config(config_paths(component, env))
+    config = load_config(config_paths(component, env), env)
     config["component"] = component
-    return apply_environment(config, env)
+    return config

@@ -16,6 +16,8 @@ DEFAULTS: dict[str, Any] = {
         "username": "koschei",
         "password": "",
     },
+    # A database URL; when set it wins over database_config (settings.py reads it).
+    "db_url": None,
     "unpriv_db_username": None,
     "koji_config": {
         "server": "https://koji.fedoraproject.org/kojihub",

@@ -12,17 +12,22 @@ RELEASE_DISPLAY_LIMIT = 16
 
 def rpmvercmp(a: str, b: str) -> int:
     """-1, 0 or 1 as version string ``a`` is older, equal or newer than ``b``."""
-    return compare_evr((None, a, ""), (None, b, ""))
+    # rpm.labelCompare rejects an empty *version* ("invalid version") but compares
+    # releases with RPM's plain rpmvercmp(), empty strings included; so the strings
+    # go in the release slot, which also matches the SQL rpmvercmp() on "".
+    return int(rpm.labelCompare(("0", "0", a), ("0", "0", b)))
 
 
 def compare_evr(evr1: tuple[int | None, str, str], evr2: tuple[int | None, str, str]) -> int:
-    """Compare (epoch, version, release) triples; a missing epoch counts as 0."""
+    """Compare (epoch, version, release) triples; a missing epoch counts as 0.
 
-    def label(evr: tuple[int | None, str, str]) -> tuple[str, str, str]:
-        epoch, version, release = evr
-        return (str(epoch or 0), version or "", release or "")
-
-    return int(rpm.labelCompare(label(evr1), label(evr2)))
+    Epochs compare as numbers, then versions, then releases, each with
+    :func:`rpmvercmp`: what rpm.labelCompare does, and what SQL rpmvercmp_evr() does.
+    """
+    (epoch1, version1, release1), (epoch2, version2, release2) = evr1, evr2
+    if (epoch1 or 0) != (epoch2 or 0):
+        return 1 if (epoch1 or 0) > (epoch2 or 0) else -1
+    return rpmvercmp(version1 or "", version2 or "") or rpmvercmp(release1 or "", release2 or "")
 
 
 @functools.total_ordering

@@ -66,7 +66,7 @@ DROP FUNCTION IF EXISTS refresh_all_blocked(bigint[]);
 
 
 class Migration(migrations.Migration):
-    dependencies = [("packages", "0001_initial")]
+    dependencies = [("packages", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
 
     operations = [
         on_delete("package", "base_id", "base_package", "CASCADE"),
@@ -77,5 +77,7 @@ class Migration(migrations.Migration):
         on_delete("package_group_relation", "base_id", "base_package", "CASCADE"),
         on_delete("group_acl", "group_id", "package_group", "CASCADE"),
         on_delete("log_entry", "base_id", "base_package", "CASCADE"),
+        on_delete("log_entry", "user_id", "auth_user", "CASCADE"),
+        on_delete("group_acl", "user_id", "auth_user", "CASCADE"),
         migrations.RunSQL(FUNCTIONS, DROP),
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from builds.models import Build
 from packages.states import BuildState
+from tests.concurrency import wait_for_lock_waiter
 from tests.factories import make_build, make_package, reload
 
 pytestmark = pytest.mark.django_db
@@ -78,16 +78,122 @@ def test_deleting_a_collection_in_sql_cascades(collection):
     assert not Build.objects.exists()
 
 
-def wait_for_lock_waiter(seconds: float = 10) -> bool:
-    """True once another backend waits for a lock (bounded polling)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
-            if cursor.fetchone()[0]:
-                return True
-        time.sleep(0.05)
-    return False
+def assert_pointers(package, last, last_complete):
+    """The package points at ``last`` and ``last_complete``, whose flag alone is set."""
+    package = reload(package)
+    assert package.last_build_id == (last.id if last else None)
+    assert package.last_complete_build_id == (last_complete.id if last_complete else None)
+    if last_complete is None:
+        assert package.last_complete_build_state is None
+    else:
+        assert package.last_complete_build_state == reload(last_complete).state
+    flagged = list(Build.objects.filter(package=package, last_complete=True))
+    assert flagged == ([last_complete] if last_complete else [])
+
+
+def test_untagging_the_last_build_falls_back_and_retagging_restores_it(collection):
+    package = make_package("foo", collection, tracked=True)
+    older = make_build(package, BuildState.COMPLETE, hours_ago=20, real=True)
+    newer = make_build(package, BuildState.FAILED, hours_ago=10, real=True)
+    assert_pointers(package, newer, newer)
+    Build.objects.filter(pk=newer.pk).update(untagged=True)
+    assert_pointers(package, older, older)
+    Build.objects.filter(pk=newer.pk).update(untagged=False)
+    assert_pointers(package, newer, newer)
+
+
+def test_untagging_an_older_build_changes_nothing(collection):
+    package = make_package("foo", collection, tracked=True)
+    older = make_build(package, BuildState.COMPLETE, hours_ago=20, real=True)
+    newer = make_build(package, BuildState.COMPLETE, hours_ago=10)
+    Build.objects.filter(pk=older.pk).update(untagged=True)
+    assert_pointers(package, newer, newer)
+
+
+def test_an_untagged_build_never_becomes_last_complete_behind_a_running_build(collection):
+    package = make_package("foo", collection, tracked=True)
+    kept = make_build(package, BuildState.COMPLETE, hours_ago=30)
+    untagged = make_build(package, BuildState.COMPLETE, hours_ago=20, real=True, untagged=True)
+    running = make_build(package, BuildState.RUNNING, hours_ago=1)
+    assert untagged.id > kept.id
+    assert_pointers(package, running, kept)
+
+
+def test_builds_started_at_the_same_moment_are_ordered_by_id(collection):
+    package = make_package("foo", collection, tracked=True)
+    moment = timezone.now() - timedelta(hours=3)
+    first = make_build(package, BuildState.COMPLETE, started=moment)
+    second = make_build(package, BuildState.FAILED, started=moment)
+    assert_pointers(package, second, second)
+    second.delete()
+    assert_pointers(package, first, first)
+
+
+def test_a_running_build_that_completes_becomes_last_complete(collection):
+    package = make_package("foo", collection, tracked=True)
+    older = make_build(package, BuildState.FAILED, hours_ago=10)
+    running = make_build(package, BuildState.RUNNING, hours_ago=1)
+    assert_pointers(package, running, older)
+    Build.objects.filter(pk=running.pk).update(
+        state=BuildState.COMPLETE, version="2", release="1", repo_id=8
+    )
+    assert_pointers(package, running, running)
+    assert reload(package).last_complete_build_state == BuildState.COMPLETE
+
+
+def test_a_first_build_running_then_complete_sets_both_pointers(collection):
+    package = make_package("foo", collection, tracked=True)
+    running = make_build(package, BuildState.RUNNING, hours_ago=1)
+    assert_pointers(package, running, None)
+    running.state, running.version, running.release, running.repo_id = 3, "1", "1", 1
+    running.save()
+    assert_pointers(package, running, running)
+
+
+def test_changing_when_a_build_started_reorders_the_builds(collection):
+    package = make_package("foo", collection, tracked=True)
+    first = make_build(package, BuildState.COMPLETE, hours_ago=20)
+    second = make_build(package, BuildState.FAILED, hours_ago=10)
+    assert_pointers(package, second, second)
+    Build.objects.filter(pk=first.pk).update(started=timezone.now())
+    assert_pointers(package, first, first)
+
+
+def test_moving_a_build_to_another_package_recomputes_both(collection):
+    foo = make_package("foo", collection, tracked=True)
+    bar = make_package("bar", collection, tracked=True)
+    kept = make_build(foo, BuildState.COMPLETE, hours_ago=20)
+    moved = make_build(foo, BuildState.FAILED, hours_ago=10)
+    Build.objects.filter(pk=moved.pk).update(package=bar)
+    assert_pointers(foo, kept, kept)
+    assert_pointers(bar, moved, moved)
+
+
+def test_deleting_the_last_complete_build_behind_a_running_one_falls_back(collection):
+    package = make_package("foo", collection, tracked=True)
+    oldest = make_build(package, BuildState.FAILED, hours_ago=30)
+    complete = make_build(package, BuildState.COMPLETE, hours_ago=20)
+    running = make_build(package, BuildState.RUNNING, hours_ago=1)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM build WHERE id = %s", [complete.pk])
+    assert_pointers(package, running, oldest)
+
+
+def test_deleting_every_build_clears_the_pointers(collection):
+    package = make_package("foo", collection, tracked=True)
+    make_build(package, BuildState.COMPLETE, hours_ago=20)
+    make_build(package, BuildState.RUNNING, hours_ago=1)
+    Build.objects.filter(package=package).delete()
+    assert_pointers(package, None, None)
+
+
+def test_builds_of_other_packages_do_not_count(collection):
+    foo = make_package("foo", collection, tracked=True)
+    bar = make_package("bar", collection, tracked=True)
+    mine = make_build(foo, BuildState.COMPLETE, hours_ago=20)
+    make_build(bar, BuildState.FAILED, hours_ago=1)
+    make_build(bar, BuildState.RUNNING, hours_ago=0)
+    assert_pointers(foo, mine, mine)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -129,3 +235,54 @@ def test_two_concurrent_writers_leave_the_newest_build_last(collection):
     assert package.last_build_id == newest.id
     assert package.last_complete_build_id == newest.id
     assert list(Build.objects.filter(last_complete=True)) == [newest]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_build_registered_while_a_running_build_finishes_stays_last(collection):
+    """Writer A registers a newer real build and holds its transaction open; writer B
+    finishes the running build meanwhile.  Without the package row lock, B would not see
+    A's build and would overwrite last_complete_build with the build it finished."""
+    package = make_package("foo", collection, tracked=True)
+    make_build(package, BuildState.COMPLETE, hours_ago=30)
+    finishing = make_build(package, BuildState.RUNNING, hours_ago=5)
+    a_registered, a_may_commit, b_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+    registered: list[Build] = []
+
+    def register_real_build():
+        try:
+            with transaction.atomic():
+                registered.append(make_build(package, BuildState.COMPLETE, real=True))
+                a_registered.set()
+                a_may_commit.wait(10)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def finish():
+        try:
+            with transaction.atomic():
+                Build.objects.filter(pk=finishing.pk).update(
+                    state=BuildState.COMPLETE, version="2", release="1", repo_id=9
+                )
+                b_done.set()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    a = threading.Thread(target=register_real_build)
+    a.start()
+    assert a_registered.wait(10)
+    b = threading.Thread(target=finish)
+    b.start()
+    b_waited = wait_for_lock_waiter()
+    a_may_commit.set()
+    a.join(20)
+    b.join(20)
+    assert not errors
+    assert b_waited, "writer B never waited for writer A's package row lock"
+    assert b_done.is_set()
+    assert_pointers(package, registered[0], registered[0])
+    assert not reload(package).has_running_build
