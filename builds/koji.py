@@ -29,6 +29,8 @@ TaskInfo = dict[str, Any]
 REPO_READY = koji.REPO_STATES["READY"]
 LIVE_REPO_STATES = frozenset({koji.REPO_STATES["READY"], koji.REPO_STATES["EXPIRED"]})
 TASK_STATES = koji.TASK_STATES
+BUILD_COMPLETE = koji.BUILD_STATES["COMPLETE"]
+BUILD_FAILED = koji.BUILD_STATES["FAILED"]
 FINISHED_TASK_STATES = frozenset(TASK_STATES[name] for name in ("CLOSED", "CANCELED", "FAILED"))
 SENSE_FLAGS = ((koji.RPMSENSE_LESS, "<"), (koji.RPMSENSE_GREATER, ">"), (koji.RPMSENSE_EQUAL, "="))
 RPMSENSE_FIND_REQUIRES = 1 << 14
@@ -83,14 +85,37 @@ def create_session(config: Mapping[str, Any], *, anonymous: bool = False) -> Ses
     return session
 
 
-def primary_session() -> Session:
-    """The authenticated session that submits scratch builds."""
-    return create_session(koji_config())
+class KojiSessions:
+    """The sessions a service needs, created on first use.
 
+    ``primary`` is authenticated and submits builds; ``for_reading(secondary_mode=...)``
+    is the anonymous session that reads packages, tags and repos (the secondary Koji for
+    a collection in secondary mode, else the primary hub).
+    """
 
-def secondary_session(*, secondary_mode: bool) -> Session:
-    """Anonymous reads: the secondary Koji in secondary mode, else the primary hub."""
-    return create_session(koji_config(secondary=secondary_mode), anonymous=True)
+    def __init__(self, primary: Mapping[str, Any], secondary: Mapping[str, Any]) -> None:
+        self._configs = {"primary": primary, "secondary": secondary}
+        self._sessions: dict[str, Session] = {}
+
+    @classmethod
+    def from_settings(cls) -> KojiSessions:
+        return cls(koji_config(), koji_config(secondary=True))
+
+    def config(self, *, secondary: bool = False) -> Mapping[str, Any]:
+        return self._configs["secondary" if secondary else "primary"]
+
+    @property
+    def primary(self) -> Session:
+        if "primary" not in self._sessions:
+            self._sessions["primary"] = create_session(self._configs["primary"])
+        return self._sessions["primary"]
+
+    def for_reading(self, *, secondary_mode: bool = False) -> Session:
+        key = "secondary" if secondary_mode else "anonymous"
+        if key not in self._sessions:
+            config = self._configs["secondary" if secondary_mode else "primary"]
+            self._sessions[key] = create_session(config, anonymous=True)
+        return self._sessions[key]
 
 
 def multicall(

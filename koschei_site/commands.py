@@ -10,6 +10,7 @@ from files or stdin, and draws a progress bar for long runs when a person is wat
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentTypeError
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -99,3 +100,17 @@ class KoscheiCommand(BaseCommand):
     def done(self, message: str) -> None:
         """Print the command's summary line."""
         self.stdout.write(message)
+
+
+TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", "n", "f"})
+
+
+def parse_bool(value: str) -> bool:
+    """An argparse type for real booleans: ``false`` is False (upstream took bool(str))."""
+    word = value.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ArgumentTypeError(f"not a boolean: {value!r} (use true or false)")
