@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import make_collection
+
+# kojisim's fixtures (a simulated Koji hub on loopback) for every test tree.
+pytest_plugins = ["kojisim.pytest_plugin"]
 
 
 @pytest.fixture
@@ -28,3 +33,30 @@ def sudo_user(monkeypatch):
     """Commands audit as $SUDO_USER; name a predictable one."""
     monkeypatch.setenv("SUDO_USER", "admin-operator")
     return "admin-operator"
+
+
+@pytest.fixture
+def koji_hub(kojisim_fresh, settings):
+    """A private kojisim of the small scenario, configured as the project's Koji."""
+    config = copy.deepcopy(settings.KOSCHEI)
+    koji_config = {
+        **config["koji_config"],
+        "server": kojisim_fresh.url,
+        "topurl": kojisim_fresh.topurl,
+        "weburl": kojisim_fresh.weburl,
+        "login_method": "login",
+        "login_args": {},
+        "session_opts": {
+            "user": "koschei",
+            "password": "koschei",
+            "max_retries": 2,
+            "retry_interval": 0.05,
+            "anon_retry": True,
+            "timeout": 30,
+        },
+        "build_arches": ["x86_64", "aarch64", "i386"],
+    }
+    config["koji_config"] = koji_config
+    config["secondary_koji_config"] = dict(koji_config)
+    settings.KOSCHEI = config
+    return kojisim_fresh

@@ -10,6 +10,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from builds import koji
 from builds.koji import KojiSessions
@@ -201,13 +202,16 @@ def _mark_untagged(
     collection: Collection, package: Package, info: dict[str, Any], sessions: KojiSessions
 ) -> int:
     """Flag the builds newer than Koji's latest one; returns how many were flagged."""
-    tagged = _same_evr(package, info).order_by("-started").first()
+    tagged = _same_evr(package, info).order_by("-started", "-id").first()
     if tagged is None:
         register_real_builds(collection=collection, infos=[(package.pk, info)], sessions=sessions)
-        tagged = _same_evr(package, info).order_by("-started").first()
+        tagged = _same_evr(package, info).order_by("-started", "-id").first()
     newer = Build.objects.filter(package=package, untagged=False)
     if tagged is not None:
-        newer = newer.filter(started__gt=tagged.started)
+        # "after" in the triggers' order: by start time, then by id.
+        newer = newer.filter(
+            Q(started__gt=tagged.started) | Q(started=tagged.started, id__gt=tagged.id)
+        )
     with transaction.atomic():
         return newer.update(untagged=True)
 
