@@ -17,17 +17,17 @@ test: bootstrap lint typecheck
 
 lint:
 	.venv/bin/ruff check .
-	.venv/bin/ruff format --check koschei_site packages builds resolution tests
+	.venv/bin/ruff format --check .
 
 fmt:
 	.venv/bin/ruff check --fix .
-	.venv/bin/ruff format koschei_site packages builds resolution tests
+	.venv/bin/ruff format .
 
 typecheck:
 	.venv/bin/mypy koschei_site/config.py packages/priority.py packages/evr.py \
 		packages/services builds/dependency_keys.py builds/services \
 		koschei_site/commands.py koschei_site/config_report.py koschei_site/database.py \
-		resolution/services builds/koji.py builds/arches.py
+		resolution/services builds/koji.py builds/arches.py kojisim
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)
