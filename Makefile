@@ -27,7 +27,8 @@ typecheck:
 	.venv/bin/mypy koschei_site/config.py packages/priority.py packages/evr.py \
 		packages/services builds/dependency_keys.py builds/services \
 		koschei_site/commands.py koschei_site/config_report.py koschei_site/database.py \
-		resolution/services builds/koji.py builds/arches.py kojisim
+		resolution/services builds/koji.py builds/arches.py kojisim \
+		resolution/repos.py resolution/depsolve
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -17,16 +17,23 @@ from tests.factories import make_build, make_package, make_task
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_fills_an_empty_database_once(settings, capsys):
+def test_load_demo_feeds_a_collection_from_koji_once(koji_hub, settings, capsys):
     settings.DEBUG = True
-    call_command("load-demo")
-    assert "Demo data loaded" in capsys.readouterr().out
-    assert Collection.objects.count() == 3
-    assert Package.objects.filter(tracked=True).exists()
-    assert Build.objects.filter(state=BuildState.RUNNING).exists()
+    koji = settings.KOSCHEI["koji_config"]
+    settings.KOSCHEI["koji_config"] = {**koji, "build_arches": ["x86_64"]}
+    call_command("load-demo", "--target", "f42")
+    assert "Demo loaded from Koji" in capsys.readouterr().out
+    collection = Collection.objects.get()
+    assert (collection.target, collection.build_tag, collection.dest_tag) == (
+        "f42",
+        "f42-build",
+        "f42",
+    )
+    assert Package.objects.filter(tracked=True, last_build__isnull=False).exists()
+    assert Build.objects.filter(real=True).exists()
     assert get_user_model().objects.get(username="admin").is_staff
     counts = (Package.objects.count(), Build.objects.count())
-    call_command("load-demo")
+    call_command("load-demo", "--target", "f42")
     assert "already loaded" in capsys.readouterr().out
     assert (Package.objects.count(), Build.objects.count()) == counts
 

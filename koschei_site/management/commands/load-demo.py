@@ -1,30 +1,38 @@
-"""manage.py load-demo: fill an empty database with the seeded demo distribution."""
+"""manage.py load-demo: the demo operator and a collection fed by the configured Koji."""
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
 
-from koschei_site.demo import OPERATOR, demo_loaded, load_demo
+from django.conf import settings
+from django.core.management.base import CommandError, CommandParser
+
+from builds.koji import KojiSessions
+from koschei_site.commands import KoscheiCommand
+from koschei_site.demo import DEMO_TARGET, OPERATOR, demo_loaded, load_demo
 
 
-class Command(BaseCommand):
-    """Load demo collections, packages, builds, groups and the demo operator account."""
+class Command(KoscheiCommand):
+    """Load the demo (development only): it creates an admin / admin account."""
 
-    help = "Load the demo distribution (once; does nothing when it is already loaded)."
+    help = "Create the demo operator and the demo collection from Koji (kojisim in make demo)."
+    atomic = False  # Koji is read between the services' own transactions
 
-    def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--target",
+            default=DEMO_TARGET,
+            help=f"Koji target to make the collection from (default {DEMO_TARGET})",
+        )
 
-    def handle(self, *args, seed: int, **options):
-        from django.conf import settings
-
+    def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG:
             raise CommandError(
                 "load-demo creates an admin/admin account: development only (set KOSCHEI_DEBUG=1)"
             )
-        if demo_loaded():
-            self.stdout.write("Demo data already loaded.")
+        if demo_loaded(options["target"]):
+            self.done("Demo data already loaded.")
             return
-        counts = load_demo(seed=seed)
-        summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-        self.stdout.write(
-            f"Demo data loaded: {summary}. Demo operator: {OPERATOR[0]} / {OPERATOR[1]}"
+        counts = load_demo(sessions=KojiSessions.from_settings(), target=options["target"])
+        self.done(
+            f"Demo loaded from Koji: {counts['packages']} packages tracked, "
+            f"{counts['builds']} with builds. Demo operator: {OPERATOR[0]} / {OPERATOR[1]}"
         )

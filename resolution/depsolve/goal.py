@@ -1,0 +1,249 @@
+"""The depsolve core: upstream's ``run_goal`` exactly, and exact dependency distances.
+
+``run_goal`` builds the same hawkey goal as upstream Koschei (spec section 3.4): every
+build group entry and BuildRequire becomes a selector by ``provides``, or by ``file`` when
+nothing provides it and it is a path; unmatched group entries are skipped silently,
+unmatched BuildRequires are problems ("No package found for: X") unless they are rich
+dependencies ("(...)").  libsolv problems are rendered "Problem: <first>\\n - <rest>...".
+
+Distances are shortest paths over the *resolved* install set (DESIGN section 7): the
+installed packages that satisfy a BuildRequire are at 1; a package is at d+1 when an
+installed package at d requires a capability it provides.  Packages reached from no
+BuildRequire (the build group's own closure) have no distance.  Weak dependencies are
+edges only when the goal honoured them (``ignore_weak_deps`` off): a Recommends is an edge
+to the installed providers of the recommended capability, and a Supplements is a reverse
+edge (X supplements Y: X was pulled in by Y, so Y -> X).  Both ends must be installed, as
+with hard requires.
+
+A ``Depsolver`` serves many packages of one sack: it memoizes selectors and matches per
+BuildRequire string and each binary's requires -> providers, so the breadth-first search
+is set operations (install sets overlap heavily: the build group is in all of them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import hawkey
+
+from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, install_set
+
+log = logging.getLogger(__name__)
+
+_Providers = frozenset[Package]
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    """Upstream's ``run_goal`` triple: installs are hawkey packages, only when resolved."""
+
+    resolved: bool
+    problems: list[str]
+    installs: list[Package] | None
+
+
+class ResolvedDependency(NamedTuple):
+    """One installed binary package of a resolved buildroot and its distance (None: "B")."""
+
+    name: str
+    epoch: int
+    version: str
+    release: str
+    arch: str
+    distance: int | None
+
+    @property
+    def nevra(self) -> Nevra:
+        return Nevra(self.name, self.epoch, self.version, self.release, self.arch)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A package's resolution: upstream's result plus distances and the install set."""
+
+    resolved: bool
+    problems: list[str]
+    dependencies: tuple[ResolvedDependency, ...] | None
+    install_set: InstallSet | None
+
+
+def format_problem(rules: Sequence[str]) -> str | None:
+    """Upstream's rendering of one libsolv problem (a list of rule descriptions)."""
+    if not rules:
+        return None
+    first, *rest = rules
+    return f"Problem: {first}" + "".join(f"\n - {item}" for item in rest)
+
+
+def _selector(sack: Sack, dep: str) -> tuple[Any | None, _Providers]:
+    """Upstream's selector for ``dep`` and the packages it matches; (None, {}) if nothing.
+
+    A provides selector, or for an unprovided path a file selector.  The file selector
+    is handed to the goal as the package set it matches: libsolv turns a file selection
+    into "install one of these packages" (SOLVER_SOLVABLE_ONE_OF) either way, but repeats
+    the file-list search on every goal that holds a file selector (~2.5 ms on a 60k-binary
+    repo).  Same job, same result: on a generated 30k-source distribution the 10,551
+    packages with such a BuildRequire resolved identically (installs and problem texts),
+    at 3.0 instead of 10.8 ms each.
+    """
+    try:
+        selector = hawkey.Selector(sack).set(provides=dep)
+        packages = selector.matches()
+        if packages:
+            return selector, frozenset(packages)
+        if dep.startswith("/"):
+            packages = hawkey.Selector(sack).set(file=dep).matches()
+            if packages:
+                return hawkey.Selector(sack).set(pkg=packages), frozenset(packages)
+    except hawkey.Exception:
+        # a malformed dependency string ("foo >= "): upstream would crash; we report it
+        # as not found (BuildRequires) or skip it (build group)
+        pass
+    return None, frozenset()
+
+
+class Depsolver:
+    """Resolves BuildRequires against one sack, memoizing what does not change per package.
+
+    Not thread-safe; one per sack and worker.  ``ignore_weak_deps`` is
+    ``dependency.ignore_weak_deps`` of the configuration.
+    """
+
+    def __init__(self, sack: Sack, *, ignore_weak_deps: bool = False) -> None:
+        self.sack = sack
+        self.ignore_weak_deps = ignore_weak_deps
+        self._matches: dict[str, tuple[Any | None, _Providers]] = {}
+        self._by_nevra: dict[Nevra, Package] | None = None
+        self._edges: dict[Package, _Providers] = {}
+        self._supplements: dict[Package, _Providers] = {}
+
+    # -- the goal ---------------------------------------------------------------------------
+
+    def _match(self, dep: str) -> tuple[Any | None, _Providers]:
+        """The selector for ``dep`` (None when nothing matches) and the packages it matches."""
+        found = self._matches.get(dep)
+        if found is None:
+            found = self._matches[dep] = _selector(self.sack, dep)
+        return found
+
+    def run_goal(self, build_requires: Iterable[str], build_group: Iterable[str]) -> GoalResult:
+        """Upstream's ``run_goal`` (spec section 3.4), with memoized selector look-ups."""
+        goal = hawkey.Goal(self.sack)
+        problems: list[str] = []
+        for name in build_group:
+            selector, _ = self._match(name)
+            if selector is not None:
+                goal.install(select=selector)
+        for dep in build_requires:
+            selector, _ = self._match(dep)
+            if selector is not None:
+                goal.install(select=selector)
+            elif not dep.startswith("("):  # unmatched rich deps are ignored (upstream, 2025)
+                problems.append(f"No package found for: {dep}")
+        if self.ignore_weak_deps:
+            goal.run(ignore_weak_deps=True)
+        else:
+            goal.run()
+        for rules in goal.problem_rules():
+            text = format_problem(rules)
+            if text is not None:
+                problems.append(text)
+        resolved = not problems
+        return GoalResult(resolved, problems, goal.list_installs() if resolved else None)
+
+    # -- distances --------------------------------------------------------------------------
+
+    def _providers(self, deps: list[object]) -> _Providers:
+        if not deps:
+            return frozenset()
+        return frozenset(hawkey.Query(self.sack).filter(provides=deps))
+
+    def _edges_of(self, package: Package) -> _Providers:
+        """Every package of the sack that provides something ``package`` requires."""
+        edges = self._edges.get(package)
+        if edges is None:
+            deps = list(package.requires)
+            if not self.ignore_weak_deps:
+                deps += package.recommends
+            edges = self._edges[package] = self._providers(deps)
+        return edges
+
+    def _supplemented_by(self, package: Package) -> _Providers:
+        """The packages whose presence ``package`` supplements."""
+        targets = self._supplements.get(package)
+        if targets is None:
+            targets = self._supplements[package] = self._providers(list(package.supplements))
+        return targets
+
+    def distances(
+        self, installs: Iterable[Package], build_requires: Iterable[str]
+    ) -> dict[Package, int]:
+        """Shortest distance from the BuildRequires to each installed package reached."""
+        installed = set(installs)
+        reverse: dict[Package, set[Package]] = {}
+        if not self.ignore_weak_deps:
+            for package in installed:
+                for target in self._supplemented_by(package) & installed:
+                    reverse.setdefault(target, set()).add(package)
+        frontier: set[Package] = set()
+        for dep in build_requires:
+            frontier |= self._match(dep)[1] & installed
+        distance: dict[Package, int] = {}
+        level = 1
+        while frontier:
+            reached: set[Package] = set()
+            for package in frontier:
+                distance[package] = level
+                reached |= self._edges_of(package)
+                if package in reverse:
+                    reached |= reverse[package]
+            frontier = (reached & installed).difference(distance)
+            level += 1
+        return distance
+
+    # -- both -------------------------------------------------------------------------------
+
+    def resolve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Resolution:
+        """Run the goal and, when resolved, give every installed package its distance."""
+        result = self.run_goal(build_requires, build_group)
+        if result.installs is None:
+            return Resolution(result.resolved, result.problems, None, None)
+        return self._with_distances(result.installs, build_requires, result.problems)
+
+    def reuse(self, previous: InstallSet, build_requires: Sequence[str]) -> Resolution:
+        """A resolved Resolution from a stored install set, without a solver run.
+
+        For the incremental path: every NEVRA must be in the sack (``may_be_affected``
+        said so); distances are recomputed here.  Raises KeyError otherwise.
+        """
+        packages = self.packages_by_nevra()
+        return self._with_distances([packages[n] for n in previous], build_requires, [])
+
+    def packages_by_nevra(self) -> dict[Nevra, Package]:
+        """The sack's binary packages by NEVRA (built once)."""
+        if self._by_nevra is None:
+            self._by_nevra = {Nevra.of(p): p for p in hawkey.Query(self.sack) if p.arch != "src"}
+        return self._by_nevra
+
+    def _with_distances(
+        self, installs: list[Package], build_requires: Sequence[str], problems: list[str]
+    ) -> Resolution:
+        binaries = [p for p in installs if p.arch != "src"]
+        distance = self.distances(binaries, build_requires)
+        dependencies = tuple(
+            sorted(ResolvedDependency(*Nevra.of(p), distance.get(p)) for p in binaries)
+        )
+        return Resolution(True, problems, dependencies, install_set(binaries))
+
+
+def run_goal(
+    sack: Sack,
+    build_requires: Iterable[str],
+    build_group: Iterable[str],
+    ignore_weak_deps: bool = False,
+) -> GoalResult:
+    """Upstream's ``run_goal(sack, br, group)``; hold a ``Depsolver`` for many packages."""
+    return Depsolver(sack, ignore_weak_deps=ignore_weak_deps).run_goal(build_requires, build_group)
