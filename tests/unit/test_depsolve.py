@@ -198,7 +198,7 @@ def test_depsolver_gives_the_same_goal_results_as_run_goal(sack, depsolver):
 
 
 def upstream_run_goal(sack, build_requires, build_group, ignore_weak_deps=False):
-    """Spec section 3.4's run_goal, literally: fresh selectors, the file selector as is."""
+    """A plain reference written from spec section 3.4: fresh selectors, file selector as is."""
 
     def selector(dep):
         sltr = hawkey.Selector(sack).set(provides=dep)
