@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.factories import make_collection
+from tests.pki import make_pki
 
 # kojisim's fixtures (a simulated Koji hub on loopback) for every test tree.
 pytest_plugins = ["kojisim.pytest_plugin"]
@@ -60,3 +61,9 @@ def koji_hub(kojisim_fresh, settings):
     config["secondary_koji_config"] = dict(koji_config)
     settings.KOSCHEI = config
     return kojisim_fresh
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """Certificates for TLS tests (kojisim over HTTPS with client certificates)."""
+    return make_pki(tmp_path)

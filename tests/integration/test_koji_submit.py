@@ -140,3 +140,24 @@ def test_submit_build_command_skips_packages_without_allowed_arches(f42, capsys)
     captured = capsys.readouterr()
     assert "No allowed arches found for qux in f42" in captured.err
     assert not Build.objects.filter(state=BuildState.RUNNING).exists()
+
+
+def test_the_primary_session_logs_in_with_a_client_certificate_when_configured(kojisim_server, pki):
+    tls = [
+        "--tls-cert",
+        str(pki["server"]),
+        "--tls-key",
+        str(pki["server_key"]),
+        "--tls-ca",
+        str(pki["ca"]),
+    ]
+    hub = kojisim_server(None, speed=0.0, extra=tls, client_opts={"serverca": str(pki["ca"])})
+    config = {
+        "server": hub.url,
+        "login_method": "ssl_login",
+        "login_args": {"cert": str(pki["client"]), "serverca": str(pki["ca"])},
+        "session_opts": {"serverca": str(pki["ca"]), "max_retries": 1, "timeout": 30},
+    }
+    sessions = KojiSessions(config, config)
+    assert sessions.primary.getLoggedInUser()["name"] == "koschei"
+    assert sessions.for_reading().getLoggedInUser() is None  # reads stay anonymous
