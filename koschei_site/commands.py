@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
-from packages.services import ServiceError, command_user
+from packages.models import Collection
+from packages.services import ServiceError, command_user, get_collection
 from packages.states import LogEnvironment
 
 Progress = Callable[[int], None]
@@ -114,3 +115,22 @@ def parse_bool(value: str) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ArgumentTypeError(f"not a boolean: {value!r} (use true or false)")
+
+
+class CollectionsCommand(KoscheiCommand):
+    """A command that does the same thing for one named collection or for all of them."""
+
+    atomic = False  # Koji is read between the services' own transactions
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("collection", nargs="?", help="collection name (default: all)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["collection"]
+        collections = [get_collection(name)] if name else list(Collection.objects.all())
+        for collection in collections:
+            self.done(f"{collection.name}: {self.run_for(collection)}")
+
+    def run_for(self, collection: Collection) -> object:
+        """Do the work for one collection; returns what to print as its summary."""
+        raise NotImplementedError
