@@ -5,8 +5,10 @@ export KOSCHEI_DEBUG ?= 1
 DEMO_FOR ?=
 DEMO_PORT ?= 8000
 PYTEST_ARGS ?=
+ARGS ?=
 
-.PHONY: bootstrap test lint fmt typecheck pytest demo run worker migrate clean
+.PHONY: bootstrap test lint fmt typecheck pytest demo run worker migrate clean bench \
+	bench-resolution
 
 bootstrap:
 	scripts/bootstrap
@@ -28,13 +30,20 @@ typecheck:
 		packages/services builds/dependency_keys.py builds/services \
 		koschei_site/commands.py koschei_site/config_report.py koschei_site/database.py \
 		resolution/services builds/koji.py builds/arches.py kojisim \
-		resolution/repos.py resolution/depsolve
+		resolution/repos.py resolution/depsolve resolution/tasks.py resolution/signals.py
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 demo: bootstrap
 	DEMO_FOR=$(DEMO_FOR) DEMO_PORT=$(DEMO_PORT) scripts/demo
+
+# Benchmarks print name=value figures; ARGS passes options, e.g.
+# make bench-resolution ARGS="--sources 300"  (see python -m bench.resolution --help)
+bench: bench-resolution
+
+bench-resolution:
+	@$(PY) -m bench.resolution $(ARGS)
 
 run:
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)

@@ -17,9 +17,13 @@ from resolution.models import (
     AppliedChange,
     BuildrootProblem,
     Dependency,
+    PackageResolution,
     RepoMapping,
     ResolutionChange,
+    ResolutionChunk,
     ResolutionProblem,
+    ResolutionRun,
+    SrpmRequires,
     UnappliedChange,
 )
 
@@ -137,3 +141,64 @@ class RepoMappingAdmin(ReadOnlyAdmin):
     list_display = ("secondary_id", "primary_id", "task_id")
     search_fields = ("=secondary_id", "=primary_id", "=task_id")
     ordering = ("-secondary_id",)
+
+
+class ResolutionChunkInline(ReadOnlyTabularInline):
+    model = ResolutionChunk
+    fields = ("done", "enqueued_at", "attempts")
+    show_change_link = False
+
+
+@admin.register(ResolutionRun)
+class ResolutionRunAdmin(ReadOnlyAdmin):
+    """Repo resolution runs: progress in chunks, figures, and why a repo failed."""
+
+    list_display = (
+        "id",
+        "collection",
+        "repo_id",
+        "kind",
+        "state",
+        "chunks_done",
+        "chunks_total",
+        "packages",
+        "reused",
+        "changed",
+        "problems",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("state", "kind", "collection")
+    list_select_related = ("collection",)
+    search_fields = ("=repo_id",)
+    ordering = ("-id",)
+    inlines = (ResolutionChunkInline,)
+
+
+@admin.register(ResolutionChunk)
+class ResolutionChunkAdmin(ReadOnlyAdmin):
+    """Chunks of resolution runs (an open, overdue chunk is re-enqueued by the repo check)."""
+
+    list_display = ("id", "run", "done", "enqueued_at", "attempts")
+    list_filter = ("done",)
+    list_select_related = ("run__collection",)
+    ordering = ("-id",)
+
+
+@admin.register(PackageResolution)
+class PackageResolutionAdmin(ReadOnlyAdmin):
+    """Each package's stored install set (incremental resolution reuses it)."""
+
+    list_display = ("package", "repo_id", "inputs_digest")
+    list_select_related = ("package__collection",)
+    search_fields = ("package__name",)
+    ordering = ("package_id",)
+
+
+@admin.register(SrpmRequires)
+class SrpmRequiresAdmin(ReadOnlyAdmin):
+    """BuildRequires of SRPMs as fetched once from Koji."""
+
+    list_display = ("nvra", "koji_id")
+    search_fields = ("nvra",)
+    ordering = ("nvra",)

@@ -8,13 +8,27 @@ from resolution.models.results import (
     ResolutionChange,
     ResolutionProblem,
 )
+from resolution.models.runs import (
+    PackageResolution,
+    ResolutionChunk,
+    ResolutionRun,
+    RunKind,
+    RunState,
+    SrpmRequires,
+)
 
 __all__ = [
     "AppliedChange",
     "BuildrootProblem",
     "Dependency",
+    "PackageResolution",
     "RepoMapping",
     "ResolutionChange",
+    "ResolutionChunk",
     "ResolutionProblem",
+    "ResolutionRun",
+    "RunKind",
+    "RunState",
+    "SrpmRequires",
     "UnappliedChange",
 ]

@@ -1,0 +1,149 @@
+"""What resolution needs from outside: repos and sacks, build groups, BuildRequires.
+
+Koji and the network are only called here, never inside a transaction.  BuildRequires
+are read from the ``srpm_requires`` table and fetched from Koji (one multicall) only for
+SRPMs seen for the first time; they are stored in bulk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from builds import koji
+from builds.koji import KojiSessions
+from packages.models import Collection
+from resolution.depsolve import Depsolver, SackError, load_sack
+from resolution.models import SrpmRequires
+from resolution.repos import LocalRepo, RepoCache, RepoDescriptor, RepoError
+
+log = logging.getLogger(__name__)
+
+Nvra = Mapping[str, Any]
+
+
+class RepoUnavailable(Exception):
+    """A repo could not be downloaded or loaded; the message is one line."""
+
+
+def koji_id(collection: Collection) -> str:
+    """Which Koji a collection reads packages and repos from."""
+    return "secondary" if collection.secondary_mode else "primary"
+
+
+def reading_session(collection: Collection, sessions: KojiSessions) -> koji.Session:
+    return sessions.for_reading(secondary_mode=collection.secondary_mode)
+
+
+def dependency_config() -> Mapping[str, Any]:
+    return settings.KOSCHEI["dependency"]
+
+
+def repo_cache() -> RepoCache:
+    """This host's repo cache under ``directories.cachedir``."""
+    return RepoCache.for_cachedir(
+        settings.KOSCHEI["directories"]["cachedir"],
+        capacity=int(dependency_config()["cache_l2_capacity"]),
+    )
+
+
+def descriptor(collection: Collection, repo_id: int) -> RepoDescriptor:
+    return RepoDescriptor(koji_id(collection), collection.build_tag, repo_id)
+
+
+def topurl(collection: Collection, sessions: KojiSessions) -> str:
+    return str(sessions.config(secondary=collection.secondary_mode)["topurl"])
+
+
+@contextlib.contextmanager
+def solver_for(collection: Collection, repo_id: int, sessions: KojiSessions) -> Iterator[Depsolver]:
+    """A Depsolver on the repo's sack, downloaded into the cache on a miss.
+
+    The repo stays locked in the cache while the block runs.  Raises RepoUnavailable.
+    """
+    config = dependency_config()
+    try:
+        with repo_cache().get(
+            descriptor(collection, repo_id), topurl(collection, sessions), config["repo_arch"]
+        ) as local:
+            yield Depsolver(
+                _load(local, config["resolve_for_arch"]),
+                ignore_weak_deps=bool(config["ignore_weak_deps"]),
+            )
+    except RepoError as exc:
+        raise RepoUnavailable(str(exc)) from None
+
+
+def _load(local: LocalRepo, arch: str) -> Any:
+    try:
+        return load_sack(local, arch).sack
+    except SackError as exc:
+        raise RepoUnavailable(str(exc)) from None
+
+
+def build_group(collection: Collection, repo_id: int, sessions: KojiSessions) -> list[str] | None:
+    """The collection's build group as Koji had it when the repo was made; None if missing."""
+    return koji.get_build_group(
+        reading_session(collection, sessions),
+        collection.build_tag,
+        collection.build_group,
+        repo_id,
+    )
+
+
+def nvra_key(nvra: Nvra) -> str:
+    return koji.nvra_string(nvra)
+
+
+def build_requires(
+    collection: Collection, nvras: Sequence[Nvra], sessions: KojiSessions
+) -> dict[str, list[str]]:
+    """BuildRequires by SRPM NVRA string; SRPMs Koji does not know are left out."""
+    source = koji_id(collection)
+    keys = {nvra_key(n): n for n in nvras}
+    found = dict(
+        SrpmRequires.objects.filter(koji_id=source, nvra__in=list(keys)).values_list(
+            "nvra", "requires"
+        )
+    )
+    missing = [keys[k] for k in keys if k not in found]
+    if missing:
+        fetched = koji.get_rpm_requires(reading_session(collection, sessions), missing)
+        new = {
+            nvra_key(n): reqs for n, reqs in zip(missing, fetched, strict=True) if reqs is not None
+        }
+        _store_requires(source, new)
+        found.update(new)
+        log.info("Fetched BuildRequires of %d SRPMs from Koji", len(missing))
+    return found
+
+
+def _store_requires(source: str, requires: Mapping[str, list[str]]) -> None:
+    """Insert rows in one statement; a concurrent insert of the same SRPM wins."""
+    if not requires:
+        return
+    names = list(requires)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO srpm_requires (koji_id, nvra, requires)
+            SELECT %s, n, ARRAY(SELECT json_array_elements_text(r::json))
+            FROM unnest(%s::text[], %s::text[]) AS t(n, r)
+            ON CONFLICT (koji_id, nvra) DO NOTHING
+            """,
+            [source, names, [json.dumps(requires[n]) for n in names]],
+        )
+
+
+def inputs_digest(nvra: str, requires: Sequence[str], group: Sequence[str]) -> str:
+    """A digest of everything a package's resolution depends on besides the repo."""
+    weak = bool(dependency_config()["ignore_weak_deps"])
+    payload = json.dumps([nvra, sorted(requires), sorted(group), weak])
+    return hashlib.sha256(payload.encode()).hexdigest()

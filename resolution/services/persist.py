@@ -1,0 +1,184 @@
+"""Persisting a chunk's resolution outcomes in one transaction (spec 3.4, 8.8 fixed).
+
+Rules: the chunk's packages are locked ``ORDER BY id FOR UPDATE``; a package whose last
+build changed since it was read (or that now skips resolution) is skipped and keeps its
+UnappliedChanges; a ResolutionChange (with its problems) is written only when
+``resolved`` changed, or when both are False and the problem set differs, and always for
+a first resolution; UnappliedChanges and stored install sets are replaced for the
+packages processed.  Every write is a bulk statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+
+from packages.models import Package
+from resolution.depsolve import Nevra
+from resolution.models import (
+    PackageResolution,
+    ResolutionChange,
+    ResolutionProblem,
+    UnappliedChange,
+)
+from resolution.services.dependencies import dependency_ids
+from resolution.services.outcomes import PackageOutcome
+from resolution.signals import send_package_states_after_commit
+
+
+@dataclass(frozen=True)
+class PersistFigures:
+    """What a chunk wrote."""
+
+    processed: int
+    skipped: int
+    changed: int
+    problems: int
+    reused: int
+
+
+LOCK_PACKAGES = """
+    SELECT id, last_build_id, skip_resolution, tracked, blocked, resolved,
+           last_complete_build_state
+    FROM package WHERE id = ANY(%s::int[]) ORDER BY id FOR UPDATE
+"""
+LAST_CHANGES = """
+    SELECT DISTINCT ON (package_id) id, package_id, resolved
+    FROM resolution_change WHERE package_id = ANY(%s::int[])
+    ORDER BY package_id, timestamp DESC, id DESC
+"""
+UPDATE_PACKAGES = """
+    UPDATE package p SET resolved = v.resolved, dependency_priority = v.priority
+    FROM unnest(%s::int[], %s::bool[], %s::int[]) AS v(id, resolved, priority)
+    WHERE p.id = v.id
+"""
+
+
+def _state(row: dict[str, Any], resolved: bool | None) -> str:
+    package = Package(
+        tracked=row["tracked"],
+        blocked=row["blocked"],
+        resolved=resolved,
+        last_complete_build_state=row["last_complete_build_state"],
+    )
+    return package.msg_state_string
+
+
+def _lock(package_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    with connection.cursor() as cursor:
+        cursor.execute(LOCK_PACKAGES, [sorted(package_ids)])
+        names = [c.name for c in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def _last_changes(package_ids: Sequence[int]) -> dict[int, tuple[bool, frozenset[str]]]:
+    """Each package's newest ResolutionChange: (resolved, problem set)."""
+    with connection.cursor() as cursor:
+        cursor.execute(LAST_CHANGES, [list(package_ids)])
+        rows = cursor.fetchall()
+    problems: dict[int, set[str]] = {rc_id: set() for rc_id, _, _ in rows}
+    for rc_id, text in ResolutionProblem.objects.filter(
+        resolution_id__in=list(problems)
+    ).values_list("resolution_id", "problem"):
+        problems[rc_id].add(text)
+    return {pid: (resolved, frozenset(problems[rc_id])) for rc_id, pid, resolved in rows}
+
+
+def _needs_change_row(
+    previous: tuple[bool, frozenset[str]] | None, resolved: bool, problems: Sequence[str]
+) -> bool:
+    if previous is None:
+        return True
+    was_resolved, old_problems = previous
+    if was_resolved != resolved:
+        return True
+    return not resolved and old_problems != frozenset(problems)
+
+
+def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> PersistFigures:
+    """Write the outcomes; the caller holds the transaction.  Returns what was written."""
+    locked = _lock([o.package_id for o in outcomes])
+    current = [
+        o
+        for o in outcomes
+        if o.package_id in locked
+        and locked[o.package_id]["last_build_id"] == o.last_build_id
+        and not locked[o.package_id]["skip_resolution"]
+    ]
+    ids = [o.package_id for o in current]
+    last = _last_changes(ids)
+    new_changes = [
+        o
+        for o in current
+        if _needs_change_row(last.get(o.package_id), o.resolution.resolved, o.resolution.problems)
+    ]
+    rows = ResolutionChange.objects.bulk_create(
+        [
+            ResolutionChange(package_id=o.package_id, resolved=o.resolution.resolved)
+            for o in new_changes
+        ]
+    )
+    ResolutionProblem.objects.bulk_create(
+        ResolutionProblem(resolution_id=row.pk, problem=text)
+        for row, o in zip(rows, new_changes, strict=True)
+        for text in dict.fromkeys(o.resolution.problems)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPDATE_PACKAGES,
+            [ids, [o.resolution.resolved for o in current], [o.priority for o in current]],
+        )
+    _replace_dependency_rows(repo_id, current)
+    send_package_states_after_commit(
+        [
+            (
+                o.package_id,
+                _state(locked[o.package_id], locked[o.package_id]["resolved"]),
+                _state(locked[o.package_id], o.resolution.resolved),
+            )
+            for o in current
+        ]
+    )
+    return PersistFigures(
+        processed=len(current),
+        skipped=len(outcomes) - len(current),
+        changed=len(new_changes),
+        problems=sum(not o.resolution.resolved for o in current),
+        reused=sum(o.reused for o in current),
+    )
+
+
+def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -> None:
+    """Replace UnappliedChanges and stored install sets of the processed packages."""
+    ids = [o.package_id for o in outcomes]
+    wanted: set[Nevra] = set()
+    for o in outcomes:
+        wanted.update(o.resolution.install_set or ())
+        for change in o.changes:
+            wanted.update(n for n in (change.prev, change.curr) if n is not None)
+    dep_ids = dependency_ids(wanted)
+    UnappliedChange.objects.filter(package_id__in=ids).delete()
+    UnappliedChange.objects.bulk_create(
+        UnappliedChange(
+            package_id=o.package_id,
+            prev_dep_id=dep_ids[c.prev] if c.prev else None,
+            curr_dep_id=dep_ids[c.curr] if c.curr else None,
+            distance=c.distance,
+        )
+        for o in outcomes
+        for c in o.changes
+    )
+    PackageResolution.objects.filter(package_id__in=ids).delete()
+    PackageResolution.objects.bulk_create(
+        PackageResolution(
+            package_id=o.package_id,
+            repo_id=repo_id,
+            install_set=sorted(dep_ids[n] for n in o.resolution.install_set),
+            inputs_digest=o.digest,
+        )
+        for o in outcomes
+        if o.resolution.install_set is not None
+    )

@@ -1,0 +1,263 @@
+"""New-repo detection and the base buildroot of a collection (spec 3.3, 8.7 fixed).
+
+For each collection: when Koji has a READY repo newer than ``latest_repo_id``, fetch it
+and its build group, check that the build group installs, record the outcome, and, when
+it does, start a run resolving every eligible package.  Without a new repo, packages
+never resolved (newly tracked) are resolved against the latest repo.  A dead repo, a
+missing build group or a repo that cannot be downloaded or loaded is recorded in
+``Collection.repo_error`` (cleared by the next good repo); nothing crashes the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from builds import koji
+from builds.koji import KojiSessions
+from packages.models import Collection
+from packages.services import ServiceError
+from resolution.models import BuildrootProblem, ResolutionRun, RunKind, RunState
+from resolution.services import inputs
+from resolution.services.inputs import RepoUnavailable
+from resolution.services.outcomes import eligible_packages
+from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
+from resolution.signals import send_collection_state_after_commit
+
+log = logging.getLogger(__name__)
+
+#: a repo that failed is tried again after this long (a transient download error)
+RETRY_FAILED_REPO = 300
+
+
+@dataclass(frozen=True)
+class RepoCheck:
+    """What a check did for one collection."""
+
+    collection: str
+    repo_id: int | None = None
+    base_resolved: bool | None = None
+    error: str = ""
+    run: ResolutionRun | None = None
+
+    def __str__(self) -> str:
+        if self.error:
+            return f"{self.collection}: repo {self.repo_id}: {self.error}"
+        if self.repo_id is None:
+            return f"{self.collection}: nothing to do"
+        state = "resolved" if self.base_resolved else "unresolved"
+        return f"{self.collection}: repo {self.repo_id}, base buildroot {state}"
+
+
+def check_new_repos(*, sessions: KojiSessions, enqueue: bool = True) -> list[RepoCheck]:
+    """Check every collection, then re-enqueue overdue chunks.  Idempotent."""
+    checks = []
+    for collection in Collection.objects.order_by("id"):
+        try:
+            checks.append(
+                check_collection(collection=collection, sessions=sessions, enqueue=enqueue)
+            )
+        except Exception:  # Koji down or refusing: one collection must not stop the others
+            log.exception("Repo check of %s failed; retried next time", collection.name)
+    requeue_overdue_chunks()
+    return checks
+
+
+def _recently_failed(collection: Collection, repo_id: int) -> bool:
+    cutoff = timezone.now() - timedelta(seconds=RETRY_FAILED_REPO)
+    return ResolutionRun.objects.filter(
+        collection=collection, repo_id=repo_id, state=RunState.FAILED, started_at__gte=cutoff
+    ).exists()
+
+
+def check_collection(
+    *,
+    collection: Collection,
+    sessions: KojiSessions,
+    full: bool = False,
+    force: bool = False,
+    enqueue: bool = True,
+) -> RepoCheck:
+    """Handle one collection (spec 3.3).  Must not run inside a transaction.
+
+    ``force`` re-resolves the latest repo even when it is not new (the operator
+    command); ``full`` disables incremental reuse of stored install sets.
+    """
+    session = inputs.reading_session(collection, sessions)
+    latest = koji.get_latest_repo(session, collection.build_tag)
+    if latest is None:
+        return RepoCheck(collection.name)
+    repo_id = int(latest["id"])
+    is_new = collection.latest_repo_id is None or repo_id > collection.latest_repo_id
+    if is_new or force:
+        if not force and _recently_failed(collection, repo_id):
+            return RepoCheck(collection.name, repo_id, error=collection.repo_error)
+        return _new_repo(collection, repo_id, sessions, full=full, force=force, enqueue=enqueue)
+    if collection.latest_repo_resolved:
+        return _new_packages(collection, sessions, enqueue=enqueue)
+    return RepoCheck(collection.name)
+
+
+def _new_repo(
+    collection: Collection,
+    repo_id: int,
+    sessions: KojiSessions,
+    *,
+    full: bool,
+    force: bool,
+    enqueue: bool,
+) -> RepoCheck:
+    session = inputs.reading_session(collection, sessions)
+    if koji.get_repo_info(session, repo_id) is None:
+        return _fail(collection, repo_id, f"Repo {repo_id} of {collection.build_tag} is dead")
+    group = inputs.build_group(collection, repo_id, sessions)
+    if not group:
+        return _fail(
+            collection, repo_id, f"No build group found for {collection.name} at repo_id {repo_id}"
+        )
+    try:
+        with inputs.solver_for(collection, repo_id, sessions) as solver:
+            base = solver.run_goal([], group)
+    except RepoUnavailable as exc:
+        return _fail(collection, repo_id, str(exc))
+    with transaction.atomic():
+        locked = Collection.objects.select_for_update().get(pk=collection.pk)
+        newest = locked.latest_repo_id
+        if newest is not None and (newest > repo_id or (newest == repo_id and not force)):
+            return RepoCheck(collection.name)  # a concurrent check got there first
+        previous = locked.state_string
+        BuildrootProblem.objects.filter(collection=locked).delete()
+        BuildrootProblem.objects.bulk_create(
+            BuildrootProblem(collection=locked, problem=p) for p in base.problems
+        )
+        locked.latest_repo_id = repo_id
+        locked.latest_repo_resolved = base.resolved
+        locked.repo_error = ""
+        locked.save(update_fields=["latest_repo_id", "latest_repo_resolved", "repo_error"])
+        send_collection_state_after_commit(locked.pk, previous, locked.state_string)
+        run = None
+        if base.resolved:
+            kind = RunKind.FULL if full else RunKind.INCREMENTAL
+            run = start_run(
+                collection=locked,
+                repo_id=repo_id,
+                kind=kind,
+                group=group,
+                package_ids=eligible_packages(locked),
+                enqueue=enqueue,
+            )
+    log.info(
+        "Collection %s: repo %s, base buildroot resolved=%s",
+        collection.name,
+        repo_id,
+        base.resolved,
+    )
+    return RepoCheck(collection.name, repo_id, base.resolved, run=run)
+
+
+def _fail(collection: Collection, repo_id: int, reason: str) -> RepoCheck:
+    """Record why the repo cannot be used; the collection keeps its previous repo."""
+    reason = " ".join(reason.split())
+    with transaction.atomic():
+        Collection.objects.filter(pk=collection.pk).update(repo_error=reason)
+        ResolutionRun.objects.create(
+            collection=collection,
+            repo_id=repo_id,
+            kind=RunKind.FULL,
+            state=RunState.FAILED,
+            error=reason,
+            finished_at=timezone.now(),
+        )
+    log.warning("Collection %s: repo %s unusable: %s", collection.name, repo_id, reason)
+    return RepoCheck(collection.name, repo_id, error=reason)
+
+
+def _new_packages(collection: Collection, sessions: KojiSessions, *, enqueue: bool) -> RepoCheck:
+    """Start a run for eligible packages never resolved, unless a run is under way."""
+    repo_id = collection.latest_repo_id
+    if repo_id is None or not eligible_packages(collection, unresolved_only=True):
+        return RepoCheck(collection.name)
+    if collection.resolution_runs.filter(state=RunState.RUNNING).exists():
+        return RepoCheck(collection.name)
+    last = (
+        collection.resolution_runs.filter(repo_id=repo_id)
+        .exclude(state=RunState.FAILED)
+        .exclude(build_group=[])
+        .first()
+    )
+    group = last.build_group if last else inputs.build_group(collection, repo_id, sessions)
+    if not group:
+        return RepoCheck(collection.name)
+    with transaction.atomic():
+        locked = Collection.objects.select_for_update().get(pk=collection.pk)
+        if (
+            locked.latest_repo_id != repo_id
+            or locked.resolution_runs.filter(state=RunState.RUNNING).exists()
+        ):
+            return RepoCheck(collection.name)
+        ids = eligible_packages(locked, unresolved_only=True)
+        if not ids:
+            return RepoCheck(collection.name)
+        run = start_run(
+            collection=locked,
+            repo_id=repo_id,
+            kind=RunKind.NEW_PACKAGES,
+            group=group,
+            package_ids=ids,
+            enqueue=enqueue,
+        )
+    return RepoCheck(collection.name, repo_id, True, run=run)
+
+
+@dataclass(frozen=True)
+class RepoResolution:
+    """The outcome of ``resolve_repo``: the check and the finished run (if any)."""
+
+    check: RepoCheck
+    run: ResolutionRun | None
+    seconds: float
+
+    def summary(self) -> str:
+        """The stable summary line: ``packages=N changed=N problems=N seconds=S``."""
+        run = self.run
+        packages, changed, problems = (
+            (run.packages, run.changed, run.problems) if run else (0, 0, 0)
+        )
+        return (
+            f"packages={packages} changed={changed} problems={problems} seconds={self.seconds:.2f}"
+        )
+
+
+def resolve_repo(
+    *,
+    collection: Collection,
+    sessions: KojiSessions,
+    full: bool = False,
+    progress: Callable[[int], None] | None = None,
+    announce_total: Callable[[int], None] | None = None,
+) -> RepoResolution:
+    """Resolve the collection's latest repo here and now, chunk after chunk (operators).
+
+    The repo is taken even when it is not new; ``full`` disables install-set reuse.
+    Raises ServiceError when the repo cannot be used (``repo_error`` records why).
+    """
+    started = time.monotonic()
+    check = check_collection(
+        collection=collection, sessions=sessions, full=full, force=True, enqueue=False
+    )
+    if check.error:
+        raise ServiceError(str(check))
+    if check.repo_id is None:
+        raise ServiceError(f"{collection.name}: Koji has no ready repo for {collection.build_tag}")
+    run = check.run
+    if run is not None:
+        if announce_total is not None:
+            announce_total(sum(len(c.package_ids) for c in run.chunks.all()))
+        run = run_in_process(run=run, sessions=sessions, progress=progress)
+    return RepoResolution(check, run, time.monotonic() - started)
