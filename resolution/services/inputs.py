@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -62,23 +63,43 @@ def topurl(collection: Collection, sessions: KojiSessions) -> str:
     return str(sessions.config(secondary=collection.secondary_mode)["topurl"])
 
 
+# Repos never change once Koji made them, so a worker process keeps the last few loaded
+# sacks (with their Depsolver memos) for the chunks that follow; keyed by where the repo
+# came from as well, so two Koji hubs (or test servers) never share an entry.
+SOLVERS_KEPT = 2
+_solvers: OrderedDict[tuple[str, ...], Depsolver] = OrderedDict()
+
+
 @contextlib.contextmanager
 def solver_for(collection: Collection, repo_id: int, sessions: KojiSessions) -> Iterator[Depsolver]:
     """A Depsolver on the repo's sack, downloaded into the cache on a miss.
 
-    The repo stays locked in the cache while the block runs.  Raises RepoUnavailable.
+    Loaded sacks are kept per process (``SOLVERS_KEPT``); a new one is loaded while the
+    repo is locked in the on-disk cache.  Raises RepoUnavailable.
     """
     config = dependency_config()
-    try:
-        with repo_cache().get(
-            descriptor(collection, repo_id), topurl(collection, sessions), config["repo_arch"]
-        ) as local:
-            yield Depsolver(
-                _load(local, config["resolve_for_arch"]),
-                ignore_weak_deps=bool(config["ignore_weak_deps"]),
-            )
-    except RepoError as exc:
-        raise RepoUnavailable(str(exc)) from None
+    weak = bool(config["ignore_weak_deps"])
+    url = topurl(collection, sessions)
+    repo = descriptor(collection, repo_id)
+    key = (
+        url,
+        str(settings.KOSCHEI["directories"]["cachedir"]),
+        repo.key,
+        str(config["resolve_for_arch"]),
+        str(weak),
+    )
+    solver = _solvers.get(key)
+    if solver is None:
+        try:
+            with repo_cache().get(repo, url, config["repo_arch"]) as local:
+                solver = Depsolver(_load(local, config["resolve_for_arch"]), ignore_weak_deps=weak)
+        except RepoError as exc:
+            raise RepoUnavailable(str(exc)) from None
+        _solvers[key] = solver
+        while len(_solvers) > SOLVERS_KEPT:
+            _solvers.popitem(last=False)
+    _solvers.move_to_end(key)
+    yield solver
 
 
 def _load(local: LocalRepo, arch: str) -> Any:

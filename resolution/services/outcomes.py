@@ -9,6 +9,7 @@ persists the outcomes in one transaction (``resolution.services.persist``).
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -135,6 +136,15 @@ def resolve_packages(
     return ChunkOutcomes(outcomes, skipped)
 
 
+# The diff between two repos and its index are the same for every chunk of a run: a
+# worker process keeps the last few (keyed by both solvers, which are kept per process).
+# Entries hold both solvers, so their ids cannot be reused while the entry lives.
+IMPACTS_KEPT = 1
+_impact_cache: OrderedDict[tuple[int, int], tuple[Depsolver, Depsolver, ChangeImpact]] = (
+    OrderedDict()
+)
+
+
 def _impacts(
     collection: Collection,
     repo_id: int,
@@ -150,13 +160,23 @@ def _impacts(
     for old in sorted({r.repo_id for r in stored.values()} - {repo_id}):
         try:
             with inputs.solver_for(collection, old, sessions) as previous:
-                diff = diff_sacks(previous.sack, solver.sack)
+                impacts[old] = _impact(previous, solver)
         except RepoUnavailable as exc:
             log.info("Previous repo %s unavailable, resolving in full: %s", old, exc)
             impacts[old] = None
-            continue
-        impacts[old] = ChangeImpact(solver.sack, diff, ignore_weak_deps=solver.ignore_weak_deps)
     return impacts
+
+
+def _impact(previous: Depsolver, current: Depsolver) -> ChangeImpact:
+    key = (id(previous), id(current))
+    if key not in _impact_cache:
+        diff = diff_sacks(previous.sack, current.sack)
+        impact = ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
+        _impact_cache[key] = (previous, current, impact)
+        while len(_impact_cache) > IMPACTS_KEPT:
+            _impact_cache.popitem(last=False)
+    _impact_cache.move_to_end(key)
+    return _impact_cache[key][2]
 
 
 def _reuse(
