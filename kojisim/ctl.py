@@ -7,6 +7,7 @@ import json
 import sys
 import xmlrpc.client
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 Handler = Callable[[Any, argparse.Namespace], Any]
@@ -78,6 +79,10 @@ COMMANDS: dict[str, tuple[str, Handler]] = {
         lambda p, a: p.sim.groupPackage(a.tag, a.group, a.package, a.action),
     ),
     "regen-repo": ("create a new repo for TAG", lambda p, a: p.sim.regenRepo(a.tag, not a.no_wait)),
+    "load-snapshot": (
+        "move the distribution to the snapshot in DIR and make a new repo",
+        lambda p, a: p.sim.loadSnapshot(str(Path(a.dir).resolve()), not a.no_wait),
+    ),
     "set-host": ("change a build host", lambda p, a: p.sim.setHost(a.host, _host_fields(a))),
     "fault": ("inject a fault", lambda p, a: p.sim.addFault(_fault_spec(a))),
     "clear-faults": ("remove injected faults", lambda p, a: p.sim.clearFaults(a.fault_id)),
@@ -103,6 +108,7 @@ POSITIONAL: dict[str, list[tuple[str, type]]] = {
     "unblock": [("tag", str), ("package", str)],
     "add-package": [("tag", str), ("package", str)],
     "regen-repo": [("tag", str)],
+    "load-snapshot": [("dir", str)],
     "group-package": [("tag", str), ("group", str), ("package", str)],
     "set-host": [("host", str)],
     "fault": [("kind", str)],
@@ -124,6 +130,7 @@ OPTIONS: dict[str, list[tuple[tuple[str, ...], dict[str, Any]]]] = {
     ],
     "group-package": [(("--action",), {"default": "add", "choices": ["add", "block", "remove"]})],
     "regen-repo": [(("--no-wait",), {"action": "store_true"})],
+    "load-snapshot": [(("--no-wait",), {"action": "store_true"})],
     "set-host": [
         (("--ready",), {"dest": "ready", "action": "store_const", "const": True}),
         (("--not-ready",), {"dest": "ready", "action": "store_const", "const": False}),

@@ -81,7 +81,8 @@ def scenario_for(path: Path, sources: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _rpm_from_cr(state: SimState, pkg: Any) -> Rpm:
+def rpm_from_cr(state: SimState, pkg: Any) -> Rpm:
+    """A base rpm record (id assigned, no build yet) from a createrepo_c package."""
     deps: dict[str, Any] = {
         kind: tuple(dep_from_cr(entry) for entry in getattr(pkg, kind) or ()) for kind in _DEP_KINDS
     }
@@ -111,7 +112,7 @@ def read_binaries(state: SimState, base: BaseRepodata) -> list[Rpm]:
     out: list[Rpm] = []
 
     def done(pkg: Any) -> bool:
-        out.append(_rpm_from_cr(state, pkg))
+        out.append(rpm_from_cr(state, pkg))
         return True
 
     cr.xml_parse_primary(str(base.locations["primary"]), pkgcb=done, warningcb=None, do_files=True)
@@ -140,11 +141,11 @@ def populate(
     builds = _source_builds(state, sources, by_srpm, owner_id, event)
     for srpm_name, rpms in by_srpm.items():
         data = parse_nvr(srpm_name.removesuffix(".src.rpm"))
-        build = _make_build(
+        build = make_build(
             state, data["name"], data["version"], data["release"], rpms[0].epoch, owner_id, event
         )
-        _add_srpm(state, build, [])
-        _attach(state, build, rpms)
+        add_srpm(state, build, [])
+        attach(state, build, rpms)
         builds.append(build)
     _tag_all(state, tag_id, builds, owner_id, event)
     return base, builds
@@ -162,7 +163,7 @@ def _source_builds(
     for entry in sources.get("packages") or []:
         epoch = entry.get("epoch")
         nvr = f"{entry['name']}-{entry['version']}-{entry['release']}"
-        build = _make_build(
+        build = make_build(
             state,
             str(entry["name"]),
             str(entry["version"]),
@@ -171,13 +172,13 @@ def _source_builds(
             owner_id,
             event,
         )
-        _add_srpm(state, build, [str(d) for d in entry.get("build_requires") or []])
-        _attach(state, build, by_srpm.pop(f"{nvr}.src.rpm", []))
+        add_srpm(state, build, [str(d) for d in entry.get("build_requires") or []])
+        attach(state, build, by_srpm.pop(f"{nvr}.src.rpm", []))
         builds.append(build)
     return builds
 
 
-def _make_build(
+def make_build(
     state: SimState,
     name: str,
     version: str,
@@ -186,6 +187,7 @@ def _make_build(
     owner_id: int,
     event: int,
 ) -> Build:
+    """A COMPLETE build record (no rpms yet), created at ``event``."""
     package = builders.ensure_package(state, name)
     now = state.clock.now()
     build = Build(
@@ -205,7 +207,8 @@ def _make_build(
     return state.add_build(build)
 
 
-def _add_srpm(state: SimState, build: Build, build_requires: list[str]) -> None:
+def add_srpm(state: SimState, build: Build, build_requires: list[str]) -> None:
+    """The build's source RPM, carrying its BuildRequires."""
     rpm = Rpm(
         id=state.next_id("rpm"),
         build_id=build.id,
@@ -222,7 +225,8 @@ def _add_srpm(state: SimState, build: Build, build_requires: list[str]) -> None:
     state.add_rpm(rpm)
 
 
-def _attach(state: SimState, build: Build, rpms: list[Rpm]) -> None:
+def attach(state: SimState, build: Build, rpms: list[Rpm]) -> None:
+    """Register binary rpms as the build's."""
     for rpm in rpms:
         rpm.build_id = build.id
         state.add_rpm(rpm)

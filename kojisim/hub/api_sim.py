@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import koji
 
+from kojisim import snapshot
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
 from kojisim.model import TASK_FINISHED
@@ -118,6 +120,23 @@ def regen_repo(call: Call, tag: Any, wait: bool = True) -> dict[str, Any]:
     call.wrote = True
     with call.sim.state.lock:
         return render.repo_info(call.sim.state, repo)
+
+
+@export(name="sim.loadSnapshot", writes=True, locked=False)
+def load_snapshot(call: Call, path: str, wait: bool = True) -> dict[str, Any]:
+    """Move a directory-loaded distribution to a second snapshot (a directory on this host):
+    changed sources get new tagged builds, missing ones are retired, then a new repo."""
+    changes = snapshot.load_snapshot(call.sim, Path(str(path)), wait=bool(wait))
+    call.wrote = True
+    with call.sim.state.lock:
+        repo = render.repo_info(call.sim.state, changes.repo) if changes.repo else None
+    return {
+        "tagged": changes.tagged,
+        "retired": changes.retired,
+        "group_added": changes.group_added,
+        "group_removed": changes.group_removed,
+        "repo": repo,
+    }
 
 
 @export(name="sim.setHost", writes=True)

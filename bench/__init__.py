@@ -1,0 +1,1 @@
+"""Benchmarks: harnesses that print one ``name=value`` line per figure (DESIGN section 11)."""

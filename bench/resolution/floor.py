@@ -1,0 +1,120 @@
+"""The floor: a bare hawkey goal per package on the same sack, one core, in this process.
+
+Nothing but the solver: the BuildRequires come from the data set's ``sources.json``, the
+build group from the repo's comps file, no distances, no database, no Koji.  Full
+resolution on the workers is compared with it (``floor_ratio = full_s / floor_s``), which
+survives a noisy machine better than an absolute time.  Also measured here: loading the
+sack from repodata (a fresh solv cache) and again from the solv cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from resolution.depsolve import Depsolver, load_sack
+from resolution.repos import LocalRepo, RepoCache, RepoDescriptor
+
+GROUP_TYPES = ("mandatory", "default")
+
+
+@dataclass(frozen=True)
+class FloorFigures:
+    packages: int
+    unresolved: int
+    seconds: float
+    sack_load_cold_s: float
+    sack_load_warm_s: float
+    sack_packages: int
+
+
+def build_group_from_comps(path: Path, group: str) -> list[str]:
+    """The default and mandatory package names of a comps group (empty when missing)."""
+    opener: Any = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as handle:
+        # comps written by our own kojisim and checked against repomd by librepo
+        root = ET.parse(handle).getroot()  # noqa: S314
+    for element in root.iter("group"):
+        if element.findtext("id") == group:
+            return [
+                (req.text or "").strip()
+                for req in element.iter("packagereq")
+                if req.get("type", "mandatory") in GROUP_TYPES and (req.text or "").strip()
+            ]
+    return []
+
+
+def _time_goals(
+    solver: Depsolver, packages: Sequence[tuple[str, list[str]]], group: list[str]
+) -> tuple[float, int]:
+    unresolved = 0
+    started = time.perf_counter()
+    for _name, requires in packages:
+        if not solver.run_goal(requires, group).resolved:
+            unresolved += 1
+    return time.perf_counter() - started, unresolved
+
+
+def measure_floor(
+    *,
+    cache: RepoCache,
+    descriptor: RepoDescriptor,
+    topurl: str,
+    repo_arch: str,
+    solve_arch: str,
+    ignore_weak_deps: bool,
+    group_name: str,
+    packages: Sequence[tuple[str, list[str]]],
+) -> FloorFigures:
+    """Load the repo's sack twice (fresh solv cache, then warm) and time one goal per package.
+
+    The repo comes from the run's cache (downloaded there if the workers have not).
+    """
+    with cache.get(descriptor, topurl, repo_arch) as local, tempfile.TemporaryDirectory() as tmp:
+        if local.comps is None:
+            raise ValueError(f"repo {descriptor} has no comps file")
+        group = build_group_from_comps(local.comps, group_name)
+        # the same files with a solv cache of our own, so the first load is a cold one
+        private: LocalRepo = dataclasses.replace(local, path=Path(tmp))
+        cold = load_sack(private, solve_arch)
+        warm = load_sack(private, solve_arch)
+        solver = Depsolver(warm.sack, ignore_weak_deps=ignore_weak_deps)
+        seconds, unresolved = _time_goals(solver, packages, group)
+        return FloorFigures(
+            packages=len(packages),
+            unresolved=unresolved,
+            seconds=seconds,
+            sack_load_cold_s=cold.seconds,
+            sack_load_warm_s=warm.seconds,
+            sack_packages=len(warm.sack),
+        )
+
+
+def eligible_packages(collection: str, sources: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """The collection's packages that resolution resolves, with BuildRequires from
+    ``sources.json`` (none for a package it does not list)."""
+    from packages.models import Package
+
+    requires = {
+        str(p["name"]): [str(d) for d in p.get("build_requires") or []]
+        for p in sources.get("packages") or []
+    }
+    names = (
+        Package.objects.filter(
+            collection__name=collection,
+            tracked=True,
+            blocked=False,
+            skip_resolution=False,
+            last_complete_build__isnull=False,
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    return [(name, requires.get(name, [])) for name in names]
