@@ -29,7 +29,7 @@ from typing import Any, NamedTuple
 
 import hawkey
 
-from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, install_set
+from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +119,7 @@ class Depsolver:
         self._by_nevra: dict[Nevra, Package] | None = None
         self._edges: dict[Package, _Providers] = {}
         self._supplements: dict[Package, _Providers] = {}
+        self._nevras: dict[Package, Nevra] = {}
 
     # -- the goal ---------------------------------------------------------------------------
 
@@ -233,10 +234,21 @@ class Depsolver:
     ) -> Resolution:
         binaries = [p for p in installs if p.arch != "src"]
         distance = self.distances(binaries, build_requires)
+        nevras = [self._nevra(p) for p in binaries]
         dependencies = tuple(
-            sorted(ResolvedDependency(*Nevra.of(p), distance.get(p)) for p in binaries)
+            sorted(
+                ResolvedDependency(*n, distance.get(p))
+                for p, n in zip(binaries, nevras, strict=True)
+            )
         )
-        return Resolution(True, problems, dependencies, install_set(binaries))
+        return Resolution(True, problems, dependencies, tuple(sorted(nevras)))
+
+    def _nevra(self, package: Package) -> Nevra:
+        """A package's NEVRA, memoized (hawkey builds each attribute anew on access)."""
+        nevra = self._nevras.get(package)
+        if nevra is None:
+            nevra = self._nevras[package] = Nevra.of(package)
+        return nevra
 
 
 def run_goal(

@@ -44,6 +44,10 @@ class PackageResolution(models.Model):
     repo_id = models.IntegerField()
     install_set = ArrayField(models.IntegerField(), default=list)
     inputs_digest = models.CharField(max_length=64)
+    # What the stored changes were computed against: when a reused install set meets the
+    # same last build and comparison baseline again, the stored outcome still holds.
+    last_build_id = models.BigIntegerField(null=True, blank=True)
+    baseline_build_id = models.BigIntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "package_resolution"

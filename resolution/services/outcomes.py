@@ -49,6 +49,10 @@ class PackageOutcome:
     reused: bool
     changes: list[DependencyChange] = field(default_factory=list)
     priority: int = 0
+    baseline_build_id: int | None = None
+    # the stored outcome still holds (same install set, last build and baseline): only
+    # the repo it was resolved on moves forward
+    unchanged: bool = False
 
 
 @dataclass
@@ -116,6 +120,7 @@ def resolve_packages(
         if incremental
         else {}
     )
+    baselines = baseline_keys([p.id for p, _, _ in work])
     with inputs.solver_for(collection, repo_id, sessions) as solver:
         impacts = _impacts(collection, repo_id, stored, solver, sessions)
         nevras = dependency_nevras(i for r in stored.values() for i in r.install_set)
@@ -123,8 +128,22 @@ def resolve_packages(
         for package, key, brs in work:
             digest = inputs.inputs_digest(key, brs, group)
             previous = stored.get(package.id)
+            baseline_id = baselines[package.id][0] if package.id in baselines else None
             resolution = None
             if previous is not None and previous.inputs_digest == digest:
+                if _still_holds(previous, package, baseline_id, nevras, impacts, brs, group):
+                    outcomes.append(
+                        PackageOutcome(
+                            package.id,
+                            package.last_build_id,
+                            STORED,
+                            digest,
+                            reused=True,
+                            baseline_build_id=baseline_id,
+                            unchanged=True,
+                        )
+                    )
+                    continue
                 resolution = _reuse(solver, previous, nevras, impacts, brs, group)
             reused = resolution is not None
             if resolution is None:
@@ -132,8 +151,41 @@ def resolve_packages(
             outcomes.append(
                 PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
             )
-    _add_changes(outcomes)
+    _add_changes([o for o in outcomes if not o.unchanged], baselines)
     return ChunkOutcomes(outcomes, skipped)
+
+
+#: the outcome of a package whose stored result still holds (nothing is recomputed)
+STORED = Resolution(True, [], None, None)
+
+
+def _still_holds(
+    previous: PackageResolution,
+    package: Package,
+    baseline_id: int | None,
+    nevras: dict[int, Nevra],
+    impacts: dict[int, ChangeImpact | None],
+    brs: Sequence[str],
+    group: Sequence[str],
+) -> bool:
+    """Whether a package's stored outcome is still exact, so nothing needs recomputing.
+
+    Same inputs (checked by the caller), an install set the repo change cannot touch
+    (hence the same distances), and the same last build and comparison baseline (hence
+    the same changes and dependency priority) as when it was stored.
+    """
+    if package.resolved is not True or previous.last_build_id != package.last_build_id:
+        return False
+    if previous.baseline_build_id != baseline_id:
+        return False
+    if previous.repo_id not in impacts:
+        return True  # resolved on this very repo
+    impact = impacts[previous.repo_id]
+    members = [nevras.get(i) for i in previous.install_set]
+    if impact is None or any(m is None for m in members):
+        return False
+    install = tuple(sorted(m for m in members if m is not None))
+    return not impact.may_affect(install, brs, group)
 
 
 # The diff between two repos and its index are the same for every chunk of a run: a
@@ -205,11 +257,12 @@ def _reuse(
 # --- comparison baselines and changes ------------------------------------------------------
 
 BASELINES = """
-    SELECT p.id, lb.state, lb.deps_resolved, lb.dependency_keys, prev.dependency_keys
+    SELECT p.id, lb.state, lb.deps_resolved, lb.id, lb.dependency_keys,
+           prev.id, prev.dependency_keys
     FROM package p
     JOIN build lb ON lb.id = p.last_build_id
     LEFT JOIN LATERAL (
-        SELECT b.dependency_keys FROM build b
+        SELECT b.id, b.dependency_keys FROM build b
         WHERE b.package_id = p.id AND b.deps_resolved AND b.started < lb.started
         ORDER BY b.started DESC, b.id DESC LIMIT 1
     ) prev ON lb.deps_resolved IS FALSE
@@ -217,33 +270,39 @@ BASELINES = """
 """
 
 
-def baseline_keys(package_ids: Sequence[int]) -> dict[int, list[int]]:
-    """Spec 3.4 ``get_build_for_comparison``: each package's baseline dependency ids.
+def baseline_keys(package_ids: Sequence[int]) -> dict[int, tuple[int, list[int]]]:
+    """Spec 3.4 ``get_build_for_comparison``: each package's baseline build and its ids.
 
     The last build must be finished; resolved -> its own set; unresolved -> the newest
     earlier resolved build's; not processed yet -> none.  Missing keys mean no changes.
     """
-    found: dict[int, list[int]] = {}
+    found: dict[int, tuple[int, list[int]]] = {}
     with connection.cursor() as cursor:
         cursor.execute(BASELINES, [list(package_ids)])
-        for pid, state, deps_resolved, own, earlier in cursor.fetchall():
+        for pid, state, deps_resolved, own_id, own, earlier_id, earlier in cursor.fetchall():
             if state == BuildState.RUNNING or deps_resolved is None:
                 continue
-            keys = decode_keys(own if deps_resolved else earlier)
-            if keys:
-                found[pid] = keys
+            build_id, keys = (own_id, own) if deps_resolved else (earlier_id, earlier)
+            decoded = decode_keys(keys)
+            if decoded:
+                found[pid] = (build_id, decoded)
     return found
 
 
-def _add_changes(outcomes: list[PackageOutcome]) -> None:
-    """Fill in each resolved outcome's changes and dependency priority."""
-    baselines = baseline_keys([o.package_id for o in outcomes if o.resolution.resolved])
-    nevras = dependency_nevras(i for keys in baselines.values() for i in keys)
+def _add_changes(
+    outcomes: list[PackageOutcome], baselines: dict[int, tuple[int, list[int]]]
+) -> None:
+    """Fill in each resolved outcome's baseline, changes and dependency priority."""
+    wanted = {o.package_id for o in outcomes if o.resolution.resolved}
+    nevras = dependency_nevras(
+        i for pid, (_, keys) in baselines.items() if pid in wanted for i in keys
+    )
     update = float(settings.KOSCHEI["priorities"]["package_update"])
     for outcome in outcomes:
-        keys = baselines.get(outcome.package_id)
-        if not outcome.resolution.resolved or not keys:
+        baseline = baselines.get(outcome.package_id)
+        if not outcome.resolution.resolved or not baseline:
             continue
+        outcome.baseline_build_id, keys = baseline
         prev = [nevras[i] for i in keys if i in nevras]
         outcome.changes = dependency_changes(prev, outcome.resolution.dependencies)
         outcome.priority = dependency_priority(outcome.changes, update)

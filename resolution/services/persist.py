@@ -108,6 +108,10 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         and locked[o.package_id]["last_build_id"] == o.last_build_id
         and not locked[o.package_id]["skip_resolution"]
     ]
+    _move_unchanged([o.package_id for o in current if o.unchanged], repo_id)
+    reused_unchanged = sum(o.unchanged for o in current)
+    processed = len(current)
+    current = [o for o in current if not o.unchanged]
     ids = [o.package_id for o in current]
     last = _last_changes(ids)
     new_changes = [
@@ -143,12 +147,18 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         ]
     )
     return PersistFigures(
-        processed=len(current),
-        skipped=len(outcomes) - len(current),
+        processed=processed,
+        skipped=len(outcomes) - processed,
         changed=len(new_changes),
         problems=sum(not o.resolution.resolved for o in current),
-        reused=sum(o.reused for o in current),
+        reused=sum(o.reused for o in current) + reused_unchanged,
     )
+
+
+def _move_unchanged(package_ids: Sequence[int], repo_id: int) -> None:
+    """Outcomes that still hold only move to the new repo (one statement)."""
+    if package_ids:
+        PackageResolution.objects.filter(package_id__in=package_ids).update(repo_id=repo_id)
 
 
 def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -> None:
@@ -178,6 +188,8 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
             repo_id=repo_id,
             install_set=sorted(dep_ids[n] for n in o.resolution.install_set),
             inputs_digest=o.digest,
+            last_build_id=o.last_build_id,
+            baseline_build_id=o.baseline_build_id,
         )
         for o in outcomes
         if o.resolution.install_set is not None
