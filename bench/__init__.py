@@ -1,1 +1,1 @@
-"""Benchmarks: harnesses that print one ``name=value`` line per figure (DESIGN section 11)."""
+"""Benchmarks that print one ``name=value`` line per figure (DESIGN 11). GPL-2.0-or-later."""

@@ -1,1 +1,1 @@
-"""Builds, Koji tasks, statistics and (later) the Koji adapter. GPL-2.0-or-later."""
+"""Builds, Koji tasks, statistics, the Koji adapter and ingestion. GPL-2.0-or-later."""

@@ -1,1 +1,1 @@
-"""Dependency resolution: dependencies, changes, problems. GPL-2.0-or-later."""
+"""Dependency resolution: repo cache, depsolving, resolver services. GPL-2.0-or-later."""
