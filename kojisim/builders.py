@@ -15,6 +15,7 @@ from typing import Any
 
 from kojisim.model import BUILD_COMPLETE, Build, Package, Rpm
 from kojisim.rpmdeps import (
+    DEP_KINDS,
     RPMSENSE_EQUAL,
     RPMSENSE_LESS,
     RPMSENSE_RPMLIB,
@@ -25,16 +26,6 @@ from kojisim.rpmdeps import (
 from kojisim.state import SimState
 from kojisim.util import canon_arch, split_arches
 
-DEP_KINDS = (
-    "provides",
-    "requires",
-    "recommends",
-    "suggests",
-    "supplements",
-    "enhances",
-    "obsoletes",
-    "conflicts",
-)
 #: every real SRPM carries these; Koschei must filter them out of BuildRequires
 RPMLIB_DEPS = (
     Dep("rpmlib(CompressedFileNames)", RPMSENSE_RPMLIB | RPMSENSE_LESS | RPMSENSE_EQUAL, "3.0.4-1"),

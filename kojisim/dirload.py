@@ -21,21 +21,11 @@ import createrepo_c as cr
 from kojisim import builders, history
 from kojisim.model import BUILD_COMPLETE, Build, Rpm
 from kojisim.repogen import BaseRepodata
-from kojisim.rpmdeps import dep_from_cr, parse_deps
+from kojisim.rpmdeps import DEP_KINDS, dep_from_cr, parse_deps
 from kojisim.state import SimState
 from kojisim.util import parse_nvr
 
 log = logging.getLogger(__name__)
-_DEP_KINDS = (
-    "provides",
-    "requires",
-    "recommends",
-    "suggests",
-    "supplements",
-    "enhances",
-    "obsoletes",
-    "conflicts",
-)
 
 
 def read_sources(path: Path) -> dict[str, Any]:
@@ -84,7 +74,7 @@ def scenario_for(path: Path, sources: dict[str, Any]) -> dict[str, Any]:
 def rpm_from_cr(state: SimState, pkg: Any) -> Rpm:
     """A base rpm record (id assigned, no build yet) from a createrepo_c package."""
     deps: dict[str, Any] = {
-        kind: tuple(dep_from_cr(entry) for entry in getattr(pkg, kind) or ()) for kind in _DEP_KINDS
+        kind: tuple(dep_from_cr(entry) for entry in getattr(pkg, kind) or ()) for kind in DEP_KINDS
     }
     files = tuple(sys.intern(d + b) for _t, d, b in pkg.files or ())
     return Rpm(

@@ -13,13 +13,11 @@ import koji
 from kojisim import builders, history
 from kojisim.builders import BinarySpec, SourceSpec
 from kojisim.model import BUILD_FAILED, Build, Repo, Tag
-from kojisim.rpmdeps import RPMSENSE_RPMLIB, join_evr
+from kojisim.rpmdeps import DEP_KINDS, RPMSENSE_RPMLIB, join_evr
 from kojisim.util import split_arches
 
 if TYPE_CHECKING:
     from kojisim.sim import Sim
-
-_DEP_KINDS = builders.DEP_KINDS
 
 
 def bump_release(release: str) -> str:
@@ -50,7 +48,7 @@ def spec_from_build(sim: Sim, build: Build) -> SourceSpec:
         own = {join_evr(rpm.epoch, rpm.version, rpm.release), f"{rpm.version}-{rpm.release}"}
         deps = {
             kind: [_escape(str(d)) for d in getattr(rpm, kind) if d.version not in own]
-            for kind in _DEP_KINDS
+            for kind in DEP_KINDS
         }
         binaries[rpm.name] = BinarySpec(
             rpm.name, "noarch" if rpm.arch == "noarch" else None, deps, list(rpm.files)

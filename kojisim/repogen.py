@@ -18,7 +18,7 @@ from typing import Any
 import createrepo_c as cr
 
 from kojisim.model import Rpm
-from kojisim.rpmdeps import dep_to_cr
+from kojisim.rpmdeps import DEP_KINDS, dep_to_cr
 
 log = logging.getLogger(__name__)
 
@@ -69,16 +69,7 @@ def to_cr_package(rpm: Rpm) -> Any:
     pkg.location_href = location_href(rpm)
     pkg.time_file = pkg.time_build = rpm.buildtime
     pkg.size_package = pkg.size_installed = pkg.size_archive = rpm.size
-    for kind in (
-        "provides",
-        "requires",
-        "recommends",
-        "suggests",
-        "supplements",
-        "enhances",
-        "obsoletes",
-        "conflicts",
-    ):
+    for kind in DEP_KINDS:
         setattr(pkg, kind, [dep_to_cr(dep) for dep in getattr(rpm, kind)])
     pkg.files = [("", os.path.dirname(path) + "/", os.path.basename(path)) for path in rpm.files]
     return pkg

@@ -7,6 +7,18 @@ from typing import NamedTuple
 
 import rpm
 
+#: the dependency relations an RPM header carries, in Koji's and createrepo_c's naming
+DEP_KINDS = (
+    "provides",
+    "requires",
+    "recommends",
+    "suggests",
+    "supplements",
+    "enhances",
+    "obsoletes",
+    "conflicts",
+)
+
 RPMSENSE_LESS = 2
 RPMSENSE_GREATER = 4
 RPMSENSE_EQUAL = 8

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
+from builds.koji import KojiSessions
 from packages.models import Collection
 from packages.services import ServiceError, command_user, get_collection
 from packages.states import LogEnvironment
@@ -128,6 +129,7 @@ class CollectionsCommand(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["collection"]
         collections = [get_collection(name)] if name else list(Collection.objects.all())
+        self.sessions = KojiSessions.from_settings()  # one login for every collection
         for collection in collections:
             self.done(f"{collection.name}: {self.run_for(collection)}")
 

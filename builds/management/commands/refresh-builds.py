@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from builds.koji import KojiSessions
 from builds.services.real_builds import refresh_latest_builds
 from koschei_site.commands import CollectionsCommand
 from packages.models import Collection
@@ -14,4 +13,4 @@ class Command(CollectionsCommand):
     help = "Register new real builds of one collection (default: all) from Koji."
 
     def run_for(self, collection: Collection) -> object:
-        return refresh_latest_builds(collection=collection, sessions=KojiSessions.from_settings())
+        return refresh_latest_builds(collection=collection, sessions=self.sessions)

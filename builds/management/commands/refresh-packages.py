@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from builds.koji import KojiSessions
 from builds.services.package_list import refresh_packages
 from koschei_site.commands import CollectionsCommand
 from packages.models import Collection
@@ -14,4 +13,4 @@ class Command(CollectionsCommand):
     help = "Refresh the package list of one collection (default: all) from Koji."
 
     def run_for(self, collection: Collection) -> object:
-        return refresh_packages(collection=collection, sessions=KojiSessions.from_settings())
+        return refresh_packages(collection=collection, sessions=self.sessions)
