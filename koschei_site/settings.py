@@ -171,7 +171,7 @@ Q_CLUSTER: dict[str, object] = {
     "bulk": 10,
     "catch_up": False,
     "orm": "default",
-    "poll": 0.5,
+    "poll": 0.1,  # seconds an idle ORM-broker cluster waits between looks at the queue
     "label": "Workers",
 }
 if ENV.get("KOSCHEI_REDIS_URL"):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -36,15 +38,21 @@ def sudo_user(monkeypatch):
     return "admin-operator"
 
 
-@pytest.fixture
-def koji_hub(kojisim_fresh, settings):
-    """A private kojisim of the small scenario, configured as the project's Koji."""
+def use_kojisim(
+    settings: Any,
+    hub: Any,
+    *,
+    arches: Sequence[str] = ("x86_64", "aarch64", "i386"),
+    timeout: float = 30,
+) -> dict[str, Any]:
+    """Configure a kojisim hub as the project's primary and secondary Koji (login
+    ``koschei``, quick retries); returns the new KOSCHEI dict, already in ``settings``."""
     config = copy.deepcopy(settings.KOSCHEI)
     koji_config = {
         **config["koji_config"],
-        "server": kojisim_fresh.url,
-        "topurl": kojisim_fresh.topurl,
-        "weburl": kojisim_fresh.weburl,
+        "server": hub.url,
+        "topurl": hub.topurl,
+        "weburl": hub.weburl,
         "login_method": "login",
         "login_args": {},
         "session_opts": {
@@ -53,13 +61,20 @@ def koji_hub(kojisim_fresh, settings):
             "max_retries": 2,
             "retry_interval": 0.05,
             "anon_retry": True,
-            "timeout": 30,
+            "timeout": timeout,
         },
-        "build_arches": ["x86_64", "aarch64", "i386"],
+        "build_arches": list(arches),
     }
     config["koji_config"] = koji_config
     config["secondary_koji_config"] = dict(koji_config)
     settings.KOSCHEI = config
+    return config
+
+
+@pytest.fixture
+def koji_hub(kojisim_fresh, settings):
+    """A private kojisim of the small scenario, configured as the project's Koji."""
+    use_kojisim(settings, kojisim_fresh)
     return kojisim_fresh
 
 

@@ -24,10 +24,12 @@ sack's dependencies, ~0.1 s for 57k binaries) so that each package costs a set t
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Any
 
 import hawkey
 
@@ -71,9 +73,26 @@ class RepoDiff:
         )
 
 
+def _by_identity(sack: Sack) -> dict[object, Package]:
+    """The sack's binary packages by checksum (by NEVRA where the repodata has none)."""
+    found: dict[object, Package] = {}
+    for package in hawkey.Query(sack).filter(arch__neq="src"):
+        chksum = package.chksum
+        found[chksum[1] if chksum else Nevra.of(package)] = package
+    return found
+
+
 def diff_sacks(old: Sack, new: Sack) -> RepoDiff:
-    """Added and removed binaries from sack ``old`` to sack ``new``."""
-    return RepoDiff.between(package_identities(old), package_identities(new))
+    """Added and removed binaries from sack ``old`` to sack ``new``.
+
+    Packages are compared by checksum, so a rebuilt NEVRA is both removed and added, and
+    only the packages that differ are looked at closer.
+    """
+    before, after = _by_identity(old), _by_identity(new)
+    return RepoDiff(
+        added=frozenset(Nevra.of(after[k]) for k in after.keys() - before.keys()),
+        removed=frozenset(Nevra.of(before[k]) for k in before.keys() - after.keys()),
+    )
 
 
 @dataclass
@@ -141,13 +160,13 @@ class ChangeImpact:
         hot |= self._providers(d for p in added for d in (*p.conflicts, *p.obsoletes))
         #: the added packages' rich Supplements, and the providers of every atom in them
         self.supplements: list[Node] = []
-        self.atom_providers: dict[Atom, frozenset[Nevra]] = {}
+        self.atom_providers: dict[Atom, frozenset[Hashable]] = {}
         if not ignore_weak_deps:
             hot |= _union(self.index.recommends, self.capabilities)
             hot |= self._add_supplements(str(d) for p in added for d in p.supplements)
         #: install-set members that make a package "may be affected"
-        self.hot = frozenset(hot)
-        self._brings_memo: dict[tuple[str, ...], bool] = {}
+        self.hot: frozenset[Hashable] = frozenset(hot)
+        self._touched_memo: dict[str, bool] = {}
 
     def _add_supplements(self, deps: Iterable[str]) -> set[Nevra]:
         """Keep rich Supplements for evaluation per install set; return plain ones' providers."""
@@ -178,24 +197,59 @@ class ChangeImpact:
             return set()
         return {Nevra.of(p) for p in hawkey.Query(self.sack).filter(provides=reldeps)}
 
+    def keyed(self, keys: Mapping[Any, Hashable]) -> ChangeImpact:
+        """The same impact over install sets of other member keys (database ids, say).
+
+        A package without a key belongs to no install set given in those keys, so it can
+        be left out of every member test without changing an answer.
+        """
+        clone = copy.copy(self)
+        clone.hot = frozenset(keys[n] for n in self.hot if n in keys)
+        clone.atom_providers = {
+            atom: frozenset(keys[n] for n in providers if n in keys)
+            for atom, providers in self.atom_providers.items()
+        }
+        clone.__dict__.pop("_supplement_atoms", None)  # a cached property of the original
+        return clone
+
     def may_affect(
         self,
-        install_set: InstallSet | AbstractSet[Nevra],
+        install_set: InstallSet | AbstractSet[Hashable],
         build_requires: Iterable[str],
         build_group: Iterable[str],
     ) -> bool:
         """True when the package must be re-resolved; False: its install set still holds."""
-        members = install_set if isinstance(install_set, AbstractSet) else frozenset(install_set)
+        if self.touches_members(install_set):
+            return True
+        if self.touched(tuple(build_group)):  # the same for most packages: memoized
+            return True
+        return bool(self.touched(build_requires))
+
+    def touches_members(self, members: Iterable[Hashable]) -> bool:
+        """Whether the change may touch an install set through its members: a member was
+        removed, requires (or conflicts with) what an added package brings, is obsoleted
+        or conflicted by one, or is supplemented by one."""
         if not self.hot.isdisjoint(members):
             return True
-        if self.supplements and self._supplements_hold(members):
-            return True
-        if self._brings(tuple(build_group)):  # the same for most packages: memoized
-            return True
-        capabilities = self.capabilities
-        return any(not capabilities.isdisjoint(capability_names(dep)) for dep in build_requires)
+        if self.supplements:
+            present = members if isinstance(members, AbstractSet) else frozenset(members)
+            return self._supplements_hold(present)
+        return False
 
-    def _supplements_hold(self, members: AbstractSet[Nevra]) -> bool:
+    def touched(self, deps: Iterable[str]) -> frozenset[str]:
+        """Those of ``deps`` (BuildRequires, build group entries) that name a capability an
+        added package provides: the solver may pick something else for them now."""
+        memo = self._touched_memo
+        found = []
+        for dep in deps:
+            hit = memo.get(dep)
+            if hit is None:
+                hit = memo[dep] = not self.capabilities.isdisjoint(capability_names(dep))
+            if hit:
+                found.append(dep)
+        return frozenset(found)
+
+    def _supplements_hold(self, members: AbstractSet[Hashable]) -> bool:
         if self._supplement_atoms.isdisjoint(members):
             return self._supplements_hold_on_nothing
 
@@ -205,22 +259,13 @@ class ChangeImpact:
         return any(holds(tree, present) for tree in self.supplements)
 
     @functools.cached_property
-    def _supplement_atoms(self) -> frozenset[Nevra]:
+    def _supplement_atoms(self) -> frozenset[Hashable]:
         return frozenset().union(*self.atom_providers.values())
 
     @functools.cached_property
     def _supplements_hold_on_nothing(self) -> bool:
         # "(a if b)" holds without a and b (libsolv semantics), so this is not always False
         return any(holds(tree, lambda _atom: False) for tree in self.supplements)
-
-    def _brings(self, deps: tuple[str, ...]) -> bool:
-        """Whether an added package provides a capability one of ``deps`` names."""
-        found = self._brings_memo.get(deps)
-        if found is None:
-            capabilities = self.capabilities
-            found = any(not capabilities.isdisjoint(capability_names(d)) for d in deps)
-            self._brings_memo[deps] = found
-        return found
 
 
 _last_impact: list[tuple[tuple[int, int, int, bool], ChangeImpact]] = []

@@ -35,7 +35,9 @@ class PackageResolution(models.Model):
 
     Incremental resolution reuses ``install_set`` (Dependency ids) without a solver run
     when ``inputs_digest`` (SRPM, BuildRequires, build group, weak-deps setting) is
-    unchanged and the repo change cannot affect it.  Absent when the package is unresolved.
+    unchanged and the repo change cannot affect it; when ``last_build_id`` and
+    ``baseline_build_id`` are also still the package's, the stored changes hold as well.
+    Absent when the package is unresolved.
     """
 
     package = models.OneToOneField(
@@ -113,6 +115,10 @@ class ResolutionChunk(models.Model):
 
     run = models.ForeignKey(ResolutionRun, on_delete=models.CASCADE, related_name="chunks")
     package_ids = ArrayField(models.IntegerField())
+    # those whose stored install set the run's triage found untouched by the repo change
+    reusable = ArrayField(models.IntegerField(), default=list, blank=True)
+    # a triage chunk sorts its packages and adds chunks for those that need solving
+    triage = models.BooleanField(default=False)
     done = models.BooleanField(default=False)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     attempts = models.IntegerField(default=0)

@@ -8,6 +8,15 @@ from django.db import connection
 
 from resolution.depsolve import Nevra
 
+_SELECT_IDS = """
+    SELECT d.id, d.name, d.epoch, d.version, d.release, d.arch
+    FROM dependency d
+    JOIN unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[])
+        AS w(name, epoch, version, release, arch)
+      ON d.name = w.name AND d.epoch = w.epoch AND d.version = w.version
+     AND d.release = w.release AND d.arch = w.arch
+"""
+
 
 def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
     """Get-or-create a Dependency row for each NEVRA: one INSERT ... ON CONFLICT, one SELECT.
@@ -28,17 +37,7 @@ def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
             """,
             columns,
         )
-        cursor.execute(
-            """
-            SELECT d.id, d.name, d.epoch, d.version, d.release, d.arch
-            FROM dependency d
-            JOIN unnest(%s::text[], %s::int[], %s::text[], %s::text[], %s::text[])
-                AS w(name, epoch, version, release, arch)
-              ON d.name = w.name AND d.epoch = w.epoch AND d.version = w.version
-             AND d.release = w.release AND d.arch = w.arch
-            """,
-            columns,
-        )
+        cursor.execute(_SELECT_IDS, columns)
         return {Nevra(n, e, v, r, a): i for i, n, e, v, r, a in cursor.fetchall()}
 
 
@@ -54,3 +53,14 @@ def dependency_nevras(ids: Iterable[int]) -> dict[int, Nevra]:
             [wanted],
         )
         return {i: Nevra(n, e or 0, v, r, a) for i, n, e, v, r, a in cursor.fetchall()}
+
+
+def known_dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
+    """The ids of those NEVRAs that already have a Dependency row (nothing is created)."""
+    wanted = sorted(set(nevras))
+    if not wanted:
+        return {}
+    columns = [list(column) for column in zip(*wanted, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_SELECT_IDS, columns)
+        return {Nevra(n, e, v, r, a): i for i, n, e, v, r, a in cursor.fetchall()}

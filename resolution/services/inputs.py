@@ -163,8 +163,18 @@ def _store_requires(source: str, requires: Mapping[str, list[str]]) -> None:
         )
 
 
-def inputs_digest(nvra: str, requires: Sequence[str], group: Sequence[str]) -> str:
-    """A digest of everything a package's resolution depends on besides the repo."""
-    weak = bool(dependency_config()["ignore_weak_deps"])
-    payload = json.dumps([nvra, sorted(requires), sorted(group), weak])
-    return hashlib.sha256(payload.encode()).hexdigest()
+class InputsDigest:
+    """Digests of everything a package's resolution depends on besides the repo.
+
+    The build group and the weak-deps setting are hashed once per instance; each package
+    adds its SRPM and its BuildRequires (in any order).
+    """
+
+    def __init__(self, group: Sequence[str]) -> None:
+        weak = bool(dependency_config()["ignore_weak_deps"])
+        self._common = hashlib.sha256(json.dumps([sorted(group), weak]).encode())
+
+    def of(self, nvra: str, requires: Sequence[str]) -> str:
+        digest = self._common.copy()
+        digest.update(json.dumps([nvra, sorted(requires)]).encode())
+        return digest.hexdigest()

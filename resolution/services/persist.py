@@ -108,10 +108,6 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         and locked[o.package_id]["last_build_id"] == o.last_build_id
         and not locked[o.package_id]["skip_resolution"]
     ]
-    _move_unchanged([o.package_id for o in current if o.unchanged], repo_id)
-    reused_unchanged = sum(o.unchanged for o in current)
-    processed = len(current)
-    current = [o for o in current if not o.unchanged]
     ids = [o.package_id for o in current]
     last = _last_changes(ids)
     new_changes = [
@@ -147,18 +143,12 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         ]
     )
     return PersistFigures(
-        processed=processed,
-        skipped=len(outcomes) - processed,
+        processed=len(current),
+        skipped=len(outcomes) - len(current),
         changed=len(new_changes),
         problems=sum(not o.resolution.resolved for o in current),
-        reused=sum(o.reused for o in current) + reused_unchanged,
+        reused=sum(o.reused for o in current),
     )
-
-
-def _move_unchanged(package_ids: Sequence[int], repo_id: int) -> None:
-    """Outcomes that still hold only move to the new repo (one statement)."""
-    if package_ids:
-        PackageResolution.objects.filter(package_id__in=package_ids).update(repo_id=repo_id)
 
 
 def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -> None:

@@ -28,6 +28,7 @@ from resolution.services import inputs
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.outcomes import eligible_packages
 from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
+from resolution.services.triage import stored_resolutions
 from resolution.signals import send_collection_state_after_commit
 
 log = logging.getLogger(__name__)
@@ -144,12 +145,15 @@ def _new_repo(
         run = None
         if base.resolved:
             kind = RunKind.FULL if full else RunKind.INCREMENTAL
+            package_ids = eligible_packages(locked)
+            stored = set() if full else stored_resolutions(locked)
             run = start_run(
                 collection=locked,
                 repo_id=repo_id,
                 kind=kind,
                 group=group,
-                package_ids=eligible_packages(locked),
+                package_ids=[pid for pid in package_ids if pid not in stored],
+                triage=[pid for pid in package_ids if pid in stored],
                 enqueue=enqueue,
             )
     log.info(

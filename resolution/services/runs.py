@@ -3,7 +3,10 @@
 A run is created in the transaction that records the repo; its chunks are enqueued as
 django-q2 tasks after commit so they spread over every worker.  A chunk resolves outside
 any transaction, then persists its packages and counts itself done in ONE transaction;
-the chunk that completes the run enqueues ``finish_repo``.  Re-running a done chunk, or a
+the chunk that completes the run enqueues ``finish_repo``.  An incremental run's packages
+with a stored resolution start in one triage chunk (``resolution.services.triage``),
+which moves those whose outcome holds and adds solving chunks for the others, counting
+them into the run in the same transaction.  Re-running a done chunk, or a
 chunk of a run that is no longer running (superseded by a newer repo), is a no-op.  The
 periodic repo check re-enqueues chunks that are overdue (a task lost with its worker).
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,12 +29,16 @@ from django_q.tasks import async_task
 from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.models import ResolutionChunk, ResolutionRun, RunKind, RunState
+from resolution.services import inputs
+from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
+from resolution.services.triage import triage
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 300
+MIN_CHUNK_SIZE = 50
 DEFAULT_OVERDUE_SECONDS = 900
 
 
@@ -48,6 +56,46 @@ def _enqueue_chunks(chunk_ids: Sequence[int]) -> None:
         async_task("resolution.tasks.resolve_repo_chunk", chunk_id)
 
 
+def _chunk_size(packages: int) -> int:
+    """The configured size, smaller for a small run so that it spreads over every worker."""
+    workers = int(str(settings.Q_CLUSTER.get("workers") or 1))
+    return min(chunk_size(), max(MIN_CHUNK_SIZE, -(-packages // (2 * workers))))
+
+
+def _add_chunks(
+    run: ResolutionRun,
+    package_ids: Sequence[int],
+    *,
+    reusable: AbstractSet[int] = frozenset(),
+    triage: Sequence[int] = (),
+    enqueue: bool,
+) -> int:
+    """Create the run's chunks (inside the caller's transaction); return how many.
+
+    With ``enqueue`` their tasks go out after commit, the triage chunk first.
+    """
+    size = _chunk_size(len(package_ids))
+    parts = [list(package_ids[i : i + size]) for i in range(0, len(package_ids), size)]
+    now = timezone.now() if enqueue else None
+    rows = [
+        ResolutionChunk(
+            run=run,
+            package_ids=part,
+            reusable=[pid for pid in part if pid in reusable],
+            enqueued_at=now,
+        )
+        for part in parts
+    ]
+    if triage:
+        rows.insert(0, ResolutionChunk(run=run, package_ids=list(triage), triage=True))
+        rows[0].enqueued_at = now
+    chunks = ResolutionChunk.objects.bulk_create(rows)
+    if enqueue and chunks:
+        ids = [c.pk for c in chunks]
+        transaction.on_commit(lambda: _enqueue_chunks(ids))
+    return len(chunks)
+
+
 def start_run(
     *,
     collection: Collection,
@@ -55,45 +103,60 @@ def start_run(
     kind: RunKind,
     group: Sequence[str],
     package_ids: Sequence[int],
+    triage: Sequence[int] = (),
     enqueue: bool = True,
 ) -> ResolutionRun:
     """Create a run and its chunks; with ``enqueue``, their tasks go out after commit.
 
+    ``package_ids`` are solved; ``triage`` packages (those with a stored resolution, in an
+    incremental run) go to one triage chunk, which moves those whose stored outcome holds
+    and adds chunks for the others, while the first chunks already run.
     Must run inside the caller's transaction; supersedes the collection's running runs.
     """
     ResolutionRun.objects.filter(collection=collection, state=RunState.RUNNING).update(
         state=RunState.SUPERSEDED, finished_at=timezone.now()
     )
-    size = chunk_size()
-    parts = [list(package_ids[i : i + size]) for i in range(0, len(package_ids), size)]
     run = ResolutionRun.objects.create(
-        collection=collection,
-        repo_id=repo_id,
-        kind=kind,
-        build_group=list(group),
-        chunks_total=len(parts),
-        packages=0,
+        collection=collection, repo_id=repo_id, kind=kind, build_group=list(group)
     )
-    now = timezone.now()
-    chunks = ResolutionChunk.objects.bulk_create(
-        ResolutionChunk(run=run, package_ids=part, enqueued_at=now if enqueue else None)
-        for part in parts
-    )
-    if not parts:
+    run.chunks_total = _add_chunks(run, package_ids, triage=triage, enqueue=enqueue)
+    run.save(update_fields=["chunks_total"])
+    if not run.chunks_total:
         _finish(run.pk)
-    elif enqueue:
-        ids = [c.pk for c in chunks]
-        transaction.on_commit(lambda: _enqueue_chunks(ids))
     log.info(
-        "Resolution run %s of %s at repo %s: %s, %d packages in %d chunks",
+        "Resolution run %s of %s at repo %s: %s, %d packages to solve, %d to triage",
         run.pk,
         collection.name,
         repo_id,
         kind,
         len(package_ids),
-        len(parts),
+        len(triage),
     )
     return run
+
+
+MOVE_UNCHANGED = f"""
+    UPDATE package_resolution pr SET repo_id = %s
+    FROM package p
+    {BASELINE_JOIN}
+    WHERE pr.package_id = ANY(%s::int[]) AND p.id = pr.package_id
+      AND p.resolved AND NOT p.skip_resolution
+      AND p.last_build_id IS NOT DISTINCT FROM pr.last_build_id
+      AND baseline.id IS NOT DISTINCT FROM pr.baseline_build_id
+"""  # noqa: S608 - composed of constants
+
+
+def move_unchanged(package_ids: Sequence[int], repo_id: int) -> int:
+    """Move packages whose stored outcome holds to the repo; return how many moved.
+
+    The conditions the triage checked on the last build and baseline are checked again
+    here, so a package whose build changed since is left for the next run.
+    """
+    if not package_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(MOVE_UNCHANGED, [repo_id, list(package_ids)])
+        return cursor.rowcount
 
 
 @dataclass(frozen=True)
@@ -103,23 +166,28 @@ class ChunkResult:
     ran: bool
     figures: PersistFigures | None = None
     run_complete: bool = False
+    #: packages the chunk finished with (a triage chunk: those it did not pass on)
+    settled: int = 0
 
 
 class _Stale(Exception):
     """The run stopped running while the chunk was being persisted."""
 
 
-def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue_finish: bool = True) -> ChunkResult:
-    """Resolve and persist one chunk.  Idempotent; must not run inside a transaction.
+def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue: bool = True) -> ChunkResult:
+    """Resolve and persist one chunk (or triage it).  Idempotent; not inside a transaction.
 
-    Raises ``inputs.RepoUnavailable`` when the repo cannot be had (the chunk stays open
-    and is retried when overdue).
+    ``enqueue``: send the tasks that follow (new chunks, the finishing step) to the
+    workers.  Raises ``inputs.RepoUnavailable`` when the repo cannot be had (the chunk
+    stays open and is retried when overdue).
     """
     chunk = (
         ResolutionChunk.objects.select_related("run", "run__collection").filter(pk=chunk_id).first()
     )
     if chunk is None or chunk.done or chunk.run.state != RunState.RUNNING:
         return ChunkResult(ran=False)
+    if chunk.triage:
+        return _run_triage(chunk, sessions, enqueue=enqueue)
     run = chunk.run
     outcomes = resolve_packages(
         collection=run.collection,
@@ -127,26 +195,71 @@ def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue_finish: bool = T
         group=run.build_group,
         package_ids=chunk.package_ids,
         sessions=sessions,
-        incremental=run.kind != RunKind.FULL,
+        reusable=frozenset(chunk.reusable),
     )
     try:
         with transaction.atomic():
-            locked = ResolutionChunk.objects.select_for_update().get(pk=chunk_id)
-            if locked.done:
-                raise _Stale
+            _lock_open(chunk_id)
             figures = persist_outcomes(repo_id=run.repo_id, outcomes=outcomes.outcomes)
             skipped = figures.skipped + len(outcomes.skipped)
-            ResolutionChunk.objects.filter(pk=chunk_id).update(done=True)
             complete = _count_chunk(run.pk, figures, skipped)
-            if complete and enqueue_finish:
-                transaction.on_commit(lambda: async_task("resolution.tasks.finish_repo", run.pk))
+            if complete and enqueue:
+                _enqueue_finish(run.pk)
     except _Stale:
         return ChunkResult(ran=False)
-    return ChunkResult(ran=True, figures=figures, run_complete=complete)
+    return ChunkResult(
+        ran=True, figures=figures, run_complete=complete, settled=len(chunk.package_ids)
+    )
+
+
+def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool) -> ChunkResult:
+    """Sort the chunk's packages; move the unchanged ones, add chunks for the others."""
+    run = chunk.run
+    with inputs.solver_for(run.collection, run.repo_id, sessions) as solver:
+        plan = triage(
+            collection=run.collection,
+            repo_id=run.repo_id,
+            group=run.build_group,
+            package_ids=chunk.package_ids,
+            solver=solver,
+            sessions=sessions,
+        )
+    try:
+        with transaction.atomic():
+            _lock_open(chunk.pk)
+            moved = move_unchanged(plan.unchanged, run.repo_id)
+            added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
+            figures = PersistFigures(
+                processed=moved,
+                skipped=len(plan.unchanged) - moved,
+                changed=0,
+                problems=0,
+                reused=moved,
+            )
+            complete = _count_chunk(run.pk, figures, figures.skipped, added_chunks=added)
+            if complete and enqueue:
+                _enqueue_finish(run.pk)
+    except _Stale:
+        return ChunkResult(ran=False)
+    settled = len(chunk.package_ids) - len(plan.solve)
+    return ChunkResult(ran=True, figures=figures, run_complete=complete, settled=settled)
+
+
+def _lock_open(chunk_id: int) -> None:
+    """Lock the chunk and mark it done; raise _Stale when another attempt got there first."""
+    locked = ResolutionChunk.objects.select_for_update().get(pk=chunk_id)
+    if locked.done:
+        raise _Stale
+    ResolutionChunk.objects.filter(pk=chunk_id).update(done=True)
+
+
+def _enqueue_finish(run_id: int) -> None:
+    transaction.on_commit(lambda: async_task("resolution.tasks.finish_repo", run_id))
 
 
 COUNT_CHUNK = """
     UPDATE resolution_run SET chunks_done = chunks_done + 1,
+        chunks_total = chunks_total + %s,
         packages = packages + %s, solved = solved + %s, reused = reused + %s,
         skipped = skipped + %s, changed = changed + %s, problems = problems + %s
     WHERE id = %s AND state = 'running'
@@ -154,12 +267,16 @@ COUNT_CHUNK = """
 """
 
 
-def _count_chunk(run_id: int, figures: PersistFigures, skipped: int) -> bool:
-    """Count the chunk into its run; raise _Stale when the run is no longer running."""
+def _count_chunk(
+    run_id: int, figures: PersistFigures, skipped: int, *, added_chunks: int = 0
+) -> bool:
+    """Count the chunk (and the chunks it added) into its run; raise _Stale when the run
+    is no longer running.  True when it was the last open chunk."""
     with connection.cursor() as cursor:
         cursor.execute(
             COUNT_CHUNK,
             [
+                added_chunks,
                 figures.processed,
                 figures.processed - figures.reused,
                 figures.reused,
@@ -229,12 +346,20 @@ def requeue_overdue_chunks(*, collection: Collection | None = None) -> int:
 def run_in_process(
     *, run: ResolutionRun, sessions: KojiSessions, progress: Callable[[int], None] | None = None
 ) -> ResolutionRun:
-    """Run every open chunk of a run here and now (the operator command), then finish it."""
+    """Run every open chunk of a run here and now (the operator command), then finish it.
+
+    Chunks a triage chunk adds are run too; ``progress`` gets the packages each settled.
+    """
     started = time.monotonic()
-    for chunk in ResolutionChunk.objects.filter(run=run, done=False).order_by("id"):
-        run_chunk(chunk_id=chunk.pk, sessions=sessions, enqueue_finish=False)
+    while True:
+        chunk = ResolutionChunk.objects.filter(run=run, done=False).order_by("id").first()
+        if chunk is None:
+            break
+        result = run_chunk(chunk_id=chunk.pk, sessions=sessions, enqueue=False)
+        if not result.ran:  # superseded meanwhile
+            break
         if progress is not None:
-            progress(len(chunk.package_ids))
+            progress(result.settled)
     finished = finish_run(run_id=run.pk)
     log.info("Run %s resolved in process in %.1f s", run.pk, time.monotonic() - started)
     return finished or run

@@ -317,7 +317,6 @@ def test_a_package_whose_last_build_changed_meanwhile_is_skipped_and_keeps_its_c
         group=ResolutionRun.objects.filter(repo_id=repo).first().build_group,
         package_ids=[foo.pk],
         sessions=sessions(),
-        incremental=False,
     )
     make_build(foo, version="1.0", release="1.fc42", repo_id=repo)  # registered meanwhile
     from django.db import transaction
@@ -336,3 +335,17 @@ def test_resolve_repo_prints_the_summary_line_and_rejects_unknown_collections(f4
     assert ResolutionRun.objects.get().kind == RunKind.FULL
     with pytest.raises(CommandError, match=r"^Collection not found: nope$"):
         call_command("resolve-repo", "nope")
+
+
+def test_check_repos_hands_a_new_repo_to_the_workers_once(f42):
+    out = io.StringIO()
+    call_command("check-repos", stdout=out)
+    run = ResolutionRun.objects.get()
+    assert out.getvalue() == (
+        f"f42: repo {run.repo_id}, base buildroot resolved; incremental run {run.pk} started\n"
+    )
+    assert run.state == RunState.DONE  # the tests' workers run tasks at once
+    out = io.StringIO()
+    call_command("check-repos", stdout=out)
+    assert out.getvalue() == "f42: nothing to do\n"
+    assert ResolutionRun.objects.count() == 1

@@ -1,0 +1,122 @@
+"""The triage of an incremental run: unchanged packages move, reusable ones keep their sets."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections import OrderedDict
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from packages.models import Collection, Package
+from resolution import tasks
+from resolution.models import PackageResolution, ResolutionChunk, ResolutionRun, RunKind
+from resolution.services import inputs
+from resolution.services.runs import move_unchanged
+from resolution.services.triage import triage
+from tests.factories import make_build
+from tests.integration.resolution.conftest import package, sessions
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def collection() -> Collection:
+    return Collection.objects.get(name="f42")
+
+
+def new_repo(koji_hub) -> int:
+    return int(koji_hub.sim("regenRepo", "f42-build")["id"])
+
+
+def last_run() -> ResolutionRun:
+    return ResolutionRun.objects.order_by("-id").first()
+
+
+def stored_repos() -> dict[str, int]:
+    return dict(PackageResolution.objects.values_list("package__name", "repo_id"))
+
+
+def resolved_count() -> int:
+    return Package.objects.filter(collection__name="f42", resolved=True).count()
+
+
+def test_an_unchanged_repo_moves_every_resolved_package_without_a_chunk_for_it(f42, koji_hub):
+    call_command("resolve-builds", "f42", stdout=io.StringIO())
+    tasks.check_new_repos()
+    call_command("resolve-repo", "f42", stdout=io.StringIO())  # baselines are now stored
+    unresolved = set(Package.objects.filter(resolved=False).values_list("id", flat=True))
+    repo = new_repo(koji_hub)
+    tasks.check_new_repos()
+    run = last_run()
+    assert run.kind == RunKind.INCREMENTAL and run.repo_id == repo
+    assert run.reused == resolved_count() and run.solved == len(unresolved)
+    assert {i for c in run.chunks.filter(triage=False) for i in c.package_ids} == unresolved
+    assert set(stored_repos().values()) == {repo}
+
+
+def test_a_new_comparison_baseline_reuses_the_install_set_and_recomputes_the_changes(f42, koji_hub):
+    tasks.check_new_repos()  # no build resolved yet: no baseline, no changes
+    assert package("foo").dependency_priority == 0
+    call_command("resolve-builds", "f42", stdout=io.StringIO())
+    koji_hub.sim("newBuild", "bar", {"version": "2.5"})  # foo depends on bar
+    call_command("refresh-builds", "f42")
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    run = last_run()
+    reusable = {i for c in run.chunks.all() for i in c.reusable}
+    assert package("qux").pk in reusable  # untouched by bar: its set holds
+    assert package("foo").pk not in reusable  # bar changed under it: solved again
+    assert run.solved < run.packages
+    stored = PackageResolution.objects.get(package__name="qux")
+    assert stored.baseline_build_id == package("qux").last_build_id
+    assert package("foo").dependency_priority > 0
+
+
+def test_a_build_registered_after_the_triage_leaves_its_package_for_the_next_run(f42, koji_hub):
+    call_command("resolve-builds", "f42", stdout=io.StringIO())
+    tasks.check_new_repos()
+    call_command("resolve-repo", "f42", stdout=io.StringIO())
+    old = stored_repos()["qux"]
+    repo = new_repo(koji_hub)
+    group = last_run().build_group
+    ids = list(Package.objects.filter(resolved=True).order_by("id").values_list("id", flat=True))
+    with inputs.solver_for(collection(), repo, sessions()) as solver:
+        plan = triage(
+            collection=collection(),
+            repo_id=repo,
+            group=group,
+            package_ids=ids,
+            solver=solver,
+            sessions=sessions(),
+        )
+    qux = package("qux")
+    assert qux.pk in plan.unchanged and not plan.solve
+    make_build(qux, version="9", release="1.fc42", repo_id=repo)  # registered meanwhile
+    with transaction.atomic():
+        moved = move_unchanged(plan.unchanged, repo)
+    assert moved == len(ids) - 1
+    assert stored_repos()["qux"] == old
+    assert stored_repos()["foo"] == repo
+
+
+def test_without_the_previous_repo_every_package_is_solved_again(
+    f42, koji_hub, cachedir, monkeypatch
+):
+    tasks.check_new_repos()
+    first = last_run().repo_id
+    new_repo(koji_hub)
+    koji_hub.sim("corruptRepodata", first, "x86_64", "primary")
+    for entry in (cachedir / "repodata").glob(f"*-{first}"):
+        shutil.rmtree(entry)  # evicted from this host's cache
+    monkeypatch.setattr(inputs, "_solvers", OrderedDict())  # as in another worker process
+    tasks.check_new_repos()
+    run = last_run()
+    assert run.kind == RunKind.INCREMENTAL and run.reused == 0
+    assert (
+        run.solved
+        == run.packages
+        == resolved_count() + Package.objects.filter(resolved=False).count()
+    )
+    assert not ResolutionChunk.objects.filter(run=run).exclude(reusable=[]).exists()
