@@ -19,7 +19,6 @@ from resolution.depsolve.goal import (
 from resolution.depsolve.incremental import (
     ChangeImpact,
     RepoDiff,
-    SackIndex,
     diff_sacks,
     may_be_affected,
     package_identities,
@@ -48,7 +47,6 @@ __all__ = [
     "Resolution",
     "ResolvedDependency",
     "SackError",
-    "SackIndex",
     "SackLoad",
     "capability_names",
     "dependency_changes",

@@ -43,6 +43,9 @@ class GoalResult:
     resolved: bool
     problems: list[str]
     installs: list[Package] | None
+    #: when the only problems are BuildRequires nothing provides: what the goal of the
+    #: others installed (incremental resolution keeps it to tell whether that still holds)
+    partial: list[Package] | None = None
 
 
 class ResolvedDependency(NamedTuple):
@@ -62,7 +65,11 @@ class ResolvedDependency(NamedTuple):
 
 @dataclass(frozen=True)
 class Resolution:
-    """A package's resolution: upstream's result plus distances and the install set."""
+    """A package's resolution: upstream's result plus distances and the install set.
+
+    An unresolved package has no dependencies; its install set is the goal's partial
+    one when the only problems are BuildRequires nothing provides, else None.
+    """
 
     resolved: bool
     problems: list[str]
@@ -148,12 +155,15 @@ class Depsolver:
             goal.run(ignore_weak_deps=True)
         else:
             goal.run()
+        missing = len(problems)
         for rules in goal.problem_rules():
             text = format_problem(rules)
             if text is not None:
                 problems.append(text)
-        resolved = not problems
-        return GoalResult(resolved, problems, goal.list_installs() if resolved else None)
+        if not problems:
+            return GoalResult(True, problems, goal.list_installs())
+        partial = goal.list_installs() if len(problems) == missing else None
+        return GoalResult(False, problems, None, partial)
 
     # -- distances --------------------------------------------------------------------------
 
@@ -211,7 +221,10 @@ class Depsolver:
         """Run the goal and, when resolved, give every installed package its distance."""
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
-            return Resolution(result.resolved, result.problems, None, None)
+            partial = result.partial
+            binaries = [p for p in partial if p.arch != "src"] if partial is not None else None
+            install = tuple(sorted(map(self._nevra, binaries))) if binaries is not None else None
+            return Resolution(False, result.problems, None, install)
         return self._with_distances(result.installs, build_requires, result.problems)
 
     def reuse(self, previous: InstallSet, build_requires: Sequence[str]) -> Resolution:

@@ -28,7 +28,7 @@ import copy
 import functools
 from collections.abc import Hashable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import hawkey
@@ -95,74 +95,56 @@ def diff_sacks(old: Sack, new: Sack) -> RepoDiff:
     )
 
 
-@dataclass
-class SackIndex:
-    """Reverse dependency indexes of one sack, by capability name."""
-
-    by_nevra: dict[Nevra, Package] = field(default_factory=dict)
-    requires: dict[str, set[Nevra]] = field(default_factory=dict)
-    recommends: dict[str, set[Nevra]] = field(default_factory=dict)
-    conflicts: dict[str, set[Nevra]] = field(default_factory=dict)  # and obsoletes
-
-    @classmethod
-    def build(cls, sack: Sack) -> SackIndex:
-        index = cls()
-        for package in hawkey.Query(sack):
-            if package.arch == "src":
-                continue
-            nevra = Nevra.of(package)
-            index.by_nevra[nevra] = package
-            for kinds, target in (
-                (("requires",), index.requires),
-                (("recommends",), index.recommends),
-                (("conflicts", "obsoletes"), index.conflicts),
-            ):
-                for kind in kinds:
-                    for dep in getattr(package, kind):
-                        for name in capability_names(str(dep)):
-                            target.setdefault(name, set()).add(nevra)
-        return index
-
-
 def _names(deps: Iterable[object]) -> set[str]:
     return {name for dep in deps for name in capability_names(str(dep))}
 
 
-def _union(index: Mapping[str, set[Nevra]], names: Iterable[str]) -> set[Nevra]:
+def _names_one_of(dep: str, names: AbstractSet[str]) -> bool:
+    """Whether the dependency string mentions one of ``names`` (a rich one: any part)."""
+    if dep.startswith("("):
+        return not names.isdisjoint(capability_names(dep))
+    first = dep.split(None, 1)
+    return bool(first) and first[0] in names
+
+
+def dependents(sack: Sack, names: AbstractSet[str], kinds: Iterable[str]) -> set[Nevra]:
+    """The sack's binary packages with a dependency of ``kinds`` that mentions one of
+    ``names`` (one pass over the sack; a package stops at its first hit)."""
+    kinds = tuple(kinds)
     found: set[Nevra] = set()
-    for name in names:
-        found |= index.get(name, set())
+    if not names:
+        return found
+    for package in hawkey.Query(sack).filter(arch__neq="src"):
+        for kind in kinds:
+            if any(_names_one_of(str(dep), names) for dep in getattr(package, kind)):
+                found.add(Nevra.of(package))
+                break
     return found
 
 
 class ChangeImpact:
     """What a repo change can touch, precomputed against the new sack."""
 
-    def __init__(
-        self,
-        sack_new: Sack,
-        diff: RepoDiff,
-        *,
-        ignore_weak_deps: bool = False,
-        index: SackIndex | None = None,
-    ) -> None:
+    def __init__(self, sack_new: Sack, diff: RepoDiff, *, ignore_weak_deps: bool = False) -> None:
         self.sack = sack_new
         self.diff = diff
         self.ignore_weak_deps = ignore_weak_deps
-        self.index = index or SackIndex.build(sack_new)
-        added = [self.index.by_nevra[n] for n in diff.added if n in self.index.by_nevra]
+        names = sorted({n.name for n in diff.added})
+        candidates = hawkey.Query(sack_new).filter(name=names, arch__neq="src") if names else []
+        added = [p for p in candidates if Nevra.of(p) in diff.added]
         provided = _names(d for p in added for d in p.provides)
         #: every capability an added package brings, file paths included
         self.capabilities = frozenset(provided | {f for p in added for f in p.files})
+        kinds = ["requires", "conflicts", "obsoletes"]
+        if not ignore_weak_deps:
+            kinds.append("recommends")
         hot: set[Nevra] = set(diff.removed)
-        hot |= _union(self.index.requires, self.capabilities)
-        hot |= _union(self.index.conflicts, self.capabilities)
+        hot |= dependents(sack_new, self.capabilities, kinds)
         hot |= self._providers(d for p in added for d in (*p.conflicts, *p.obsoletes))
         #: the added packages' rich Supplements, and the providers of every atom in them
         self.supplements: list[Node] = []
         self.atom_providers: dict[Atom, frozenset[Hashable]] = {}
         if not ignore_weak_deps:
-            hot |= _union(self.index.recommends, self.capabilities)
             hot |= self._add_supplements(str(d) for p in added for d in p.supplements)
         #: install-set members that make a package "may be affected"
         self.hot: frozenset[Hashable] = frozenset(hot)
@@ -244,7 +226,7 @@ class ChangeImpact:
         for dep in deps:
             hit = memo.get(dep)
             if hit is None:
-                hit = memo[dep] = not self.capabilities.isdisjoint(capability_names(dep))
+                hit = memo[dep] = _names_one_of(dep, self.capabilities)
             if hit:
                 found.append(dep)
         return frozenset(found)

@@ -37,7 +37,8 @@ class PackageResolution(models.Model):
     when ``inputs_digest`` (SRPM, BuildRequires, build group, weak-deps setting) is
     unchanged and the repo change cannot affect it; when ``last_build_id`` and
     ``baseline_build_id`` are also still the package's, the stored changes hold as well.
-    Absent when the package is unresolved.
+    An unresolved package has one only when it failed on BuildRequires nothing provides
+    alone (the install set of the goal of the others).
     """
 
     package = models.OneToOneField(

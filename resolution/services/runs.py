@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 300
 MIN_CHUNK_SIZE = 50
+MIN_TRIAGE_SHARE = 2000
 DEFAULT_OVERDUE_SECONDS = 900
 
 
@@ -56,10 +57,17 @@ def _enqueue_chunks(chunk_ids: Sequence[int]) -> None:
         async_task("resolution.tasks.resolve_repo_chunk", chunk_id)
 
 
+def _workers() -> int:
+    return max(1, int(str(settings.Q_CLUSTER.get("workers") or 1)))
+
+
 def _chunk_size(packages: int) -> int:
     """The configured size, smaller for a small run so that it spreads over every worker."""
-    workers = int(str(settings.Q_CLUSTER.get("workers") or 1))
-    return min(chunk_size(), max(MIN_CHUNK_SIZE, -(-packages // (2 * workers))))
+    return min(chunk_size(), max(MIN_CHUNK_SIZE, -(-packages // (2 * _workers()))))
+
+
+def _split(package_ids: Sequence[int], size: int) -> list[list[int]]:
+    return [list(package_ids[i : i + size]) for i in range(0, len(package_ids), size)]
 
 
 def _add_chunks(
@@ -74,21 +82,23 @@ def _add_chunks(
 
     With ``enqueue`` their tasks go out after commit, the triage chunk first.
     """
-    size = _chunk_size(len(package_ids))
-    parts = [list(package_ids[i : i + size]) for i in range(0, len(package_ids), size)]
     now = timezone.now() if enqueue else None
+    # the triage of a large run is shared by every worker too (each works out the repo
+    # change once), and goes first
+    shares = min(_workers(), -(-len(triage) // MIN_TRIAGE_SHARE))
     rows = [
+        ResolutionChunk(run=run, package_ids=part, triage=True, enqueued_at=now)
+        for part in (_split(triage, -(-len(triage) // shares)) if triage else [])
+    ]
+    rows += [
         ResolutionChunk(
             run=run,
             package_ids=part,
             reusable=[pid for pid in part if pid in reusable],
             enqueued_at=now,
         )
-        for part in parts
+        for part in _split(package_ids, _chunk_size(len(package_ids)))
     ]
-    if triage:
-        rows.insert(0, ResolutionChunk(run=run, package_ids=list(triage), triage=True))
-        rows[0].enqueued_at = now
     chunks = ResolutionChunk.objects.bulk_create(rows)
     if enqueue and chunks:
         ids = [c.pk for c in chunks]
@@ -109,8 +119,8 @@ def start_run(
     """Create a run and its chunks; with ``enqueue``, their tasks go out after commit.
 
     ``package_ids`` are solved; ``triage`` packages (those with a stored resolution, in an
-    incremental run) go to one triage chunk, which moves those whose stored outcome holds
-    and adds chunks for the others, while the first chunks already run.
+    incremental run) go to triage chunks, which move those whose stored outcome holds and
+    add chunks for the others, while the first chunks already run.
     Must run inside the caller's transaction; supersedes the collection's running runs.
     """
     ResolutionRun.objects.filter(collection=collection, state=RunState.RUNNING).update(
@@ -140,23 +150,27 @@ MOVE_UNCHANGED = f"""
     FROM package p
     {BASELINE_JOIN}
     WHERE pr.package_id = ANY(%s::int[]) AND p.id = pr.package_id
-      AND p.resolved AND NOT p.skip_resolution
+      AND NOT p.skip_resolution
       AND p.last_build_id IS NOT DISTINCT FROM pr.last_build_id
-      AND baseline.id IS NOT DISTINCT FROM pr.baseline_build_id
+      AND (p.resolved IS FALSE
+           OR p.resolved AND baseline.id IS NOT DISTINCT FROM pr.baseline_build_id)
+    RETURNING p.resolved
 """  # noqa: S608 - composed of constants
 
 
-def move_unchanged(package_ids: Sequence[int], repo_id: int) -> int:
-    """Move packages whose stored outcome holds to the repo; return how many moved.
+def move_unchanged(package_ids: Sequence[int], repo_id: int) -> tuple[int, int]:
+    """Move packages whose stored outcome holds to the repo; return how many moved, and
+    how many of those are unresolved.
 
     The conditions the triage checked on the last build and baseline are checked again
     here, so a package whose build changed since is left for the next run.
     """
     if not package_ids:
-        return 0
+        return 0, 0
     with connection.cursor() as cursor:
         cursor.execute(MOVE_UNCHANGED, [repo_id, list(package_ids)])
-        return cursor.rowcount
+        resolved = [row[0] for row in cursor.fetchall()]
+    return len(resolved), resolved.count(False)
 
 
 @dataclass(frozen=True)
@@ -227,13 +241,13 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
     try:
         with transaction.atomic():
             _lock_open(chunk.pk)
-            moved = move_unchanged(plan.unchanged, run.repo_id)
+            moved, unresolved = move_unchanged(plan.unchanged, run.repo_id)
             added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
             figures = PersistFigures(
                 processed=moved,
                 skipped=len(plan.unchanged) - moved,
                 changed=0,
-                problems=0,
+                problems=unresolved,
                 reused=moved,
             )
             complete = _count_chunk(run.pk, figures, figures.skipped, added_chunks=added)

@@ -8,6 +8,9 @@ The repo check compares the new repo with each repo the packages were last resol
   repo: it only moves there, all of them in one statement;
 - **reusable**: the install set still holds but the last build or the baseline moved: a
   chunk recomputes distances and changes from it without a solver run;
+- a package that failed only on BuildRequires nothing provides keeps the install set of
+  the goal of its other requirements: when that set still holds and no added package
+  provides a missing one, it fails the same way again (unchanged); otherwise it is solved;
 - every other package is solved by a chunk.
 So only packages that need work become chunks, and a small repo change costs little
 however large the collection.
@@ -20,7 +23,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -84,8 +87,8 @@ def triage(
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(FACTS, [inputs.koji_id(collection), list(package_ids)])
-        rows = cursor.fetchall()
-    previous = Counter(row[6] for row in rows if row[6] != repo_id)
+        rows = [_Facts(*row) for row in cursor.fetchall()]
+    previous = Counter(f.stored_repo for f in rows if f.stored_repo != repo_id)
     impacts = {old: _impact(collection, old, solver, sessions) for old in sorted(previous)}
     # per previous repo: the BuildRequires an added package may now satisfy otherwise
     # (None: the build group is touched, or the repo is gone: everything is solved)
@@ -95,37 +98,14 @@ def triage(
             touched[old] = None
         else:
             touched[old] = impact.touched(
-                {br for row in rows if row[6] == old for br in row[12] or ()}
+                {br for f in rows if f.stored_repo == old for br in f.requires or ()}
             )
     digests = inputs.InputsDigest(group)
     holding: dict[int, bool] = {}  # package id -> its stored outcome holds unchanged
-    for (
-        pid,
-        name,
-        version,
-        release,
-        resolved,
-        last_build_id,
-        stored_repo,
-        digest,
-        install_set,
-        stored_build,
-        stored_baseline,
-        baseline,
-        requires,
-    ) in rows:
-        if resolved is not True or requires is None or not version or not release:
-            continue
-        key = inputs.nvra_key({"name": name, "version": version, "release": release, "arch": "src"})
-        if digests.of(key, requires) != digest:
-            continue
-        if stored_repo != repo_id:
-            impact, brs = impacts[stored_repo], touched[stored_repo]
-            if impact is None or brs is None or not brs.isdisjoint(requires):
-                continue
-            if impact.touches_members(install_set):
-                continue
-        holding[pid] = last_build_id == stored_build and baseline == stored_baseline
+    for facts in rows:
+        verdict = _verdict(facts, repo_id, impacts, touched, digests)
+        if verdict is not None:
+            holding[facts.package_id] = verdict
     unchanged = [pid for pid in package_ids if holding.get(pid)]
     result = Triage(
         solve=[pid for pid in package_ids if not holding.get(pid)],
@@ -146,6 +126,57 @@ def triage(
     return result
 
 
+# The impact of one repo change is the same for every triage chunk of a run: a worker
+# process keeps the last one (keyed by both solvers, which it holds, so that their ids
+# cannot be reused while the entry lives).
+_impacts: list[tuple[Depsolver, Depsolver, ChangeImpact]] = []
+
+
+class _Facts(NamedTuple):
+    """One row of FACTS."""
+
+    package_id: int
+    name: str
+    version: str
+    release: str
+    resolved: bool | None
+    last_build_id: int | None
+    stored_repo: int
+    digest: str
+    install_set: list[int]
+    stored_build: int | None
+    stored_baseline: int | None
+    baseline: int | None
+    requires: list[str] | None
+
+
+def _verdict(
+    facts: _Facts,
+    repo_id: int,
+    impacts: dict[int, ChangeImpact | None],
+    touched: dict[int, frozenset[str] | None],
+    digests: inputs.InputsDigest,
+) -> bool | None:
+    """True: the stored outcome holds; False: only the install set does; None: solve."""
+    if facts.resolved is None or facts.requires is None:
+        return None
+    if not facts.version or not facts.release:
+        return None
+    srpm = {"name": facts.name, "version": facts.version, "release": facts.release}
+    if digests.of(inputs.nvra_key({**srpm, "arch": "src"}), facts.requires) != facts.digest:
+        return None
+    if facts.stored_repo != repo_id:
+        impact, brs = impacts[facts.stored_repo], touched[facts.stored_repo]
+        if impact is None or brs is None or not brs.isdisjoint(facts.requires):
+            return None
+        if impact.touches_members(facts.install_set):
+            return None
+    same_build = facts.last_build_id == facts.stored_build
+    if not facts.resolved:  # failed on missing BuildRequires alone: no changes, no baseline
+        return True if same_build else None
+    return same_build and facts.baseline == facts.stored_baseline
+
+
 def _impact(
     collection: Collection, old: int, current: Depsolver, sessions: KojiSessions
 ) -> ChangeImpact | None:
@@ -153,10 +184,15 @@ def _impact(
     old repo cannot be had any more (its packages are then solved again)."""
     try:
         with inputs.solver_for(collection, old, sessions) as previous:
+            for before, after, impact in _impacts:
+                if before is previous and after is current:
+                    return impact
             diff = diff_sacks(previous.sack, current.sack)
     except RepoUnavailable as exc:
         log.info("Previous repo %s unavailable, resolving its packages in full: %s", old, exc)
         return None
-    impact = ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
-    members: set[Any] = set(impact.hot).union(*impact.atom_providers.values())
-    return impact.keyed(known_dependency_ids(members))
+    found = ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
+    members: set[Any] = set(found.hot).union(*found.atom_providers.values())
+    keyed = found.keyed(known_dependency_ids(members))
+    _impacts[:] = [(previous, current, keyed)]
+    return keyed

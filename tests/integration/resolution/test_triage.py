@@ -12,12 +12,18 @@ from django.db import transaction
 
 from packages.models import Collection, Package
 from resolution import tasks
-from resolution.models import PackageResolution, ResolutionChunk, ResolutionRun, RunKind
-from resolution.services import inputs
+from resolution.models import (
+    PackageResolution,
+    ResolutionChunk,
+    ResolutionRun,
+    RunKind,
+    RunState,
+)
+from resolution.services import inputs, runs
 from resolution.services.runs import move_unchanged
 from resolution.services.triage import triage
 from tests.factories import make_build
-from tests.integration.resolution.conftest import package, sessions
+from tests.integration.resolution.conftest import history, package, sessions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,13 +52,13 @@ def test_an_unchanged_repo_moves_every_resolved_package_without_a_chunk_for_it(f
     call_command("resolve-builds", "f42", stdout=io.StringIO())
     tasks.check_new_repos()
     call_command("resolve-repo", "f42", stdout=io.StringIO())  # baselines are now stored
-    unresolved = set(Package.objects.filter(resolved=False).values_list("id", flat=True))
+    unresolved = Package.objects.filter(resolved=False).count()
     repo = new_repo(koji_hub)
     tasks.check_new_repos()
     run = last_run()
     assert run.kind == RunKind.INCREMENTAL and run.repo_id == repo
-    assert run.reused == resolved_count() and run.solved == len(unresolved)
-    assert {i for c in run.chunks.filter(triage=False) for i in c.package_ids} == unresolved
+    assert run.reused == run.packages == resolved_count() + unresolved and run.solved == 0
+    assert run.problems == unresolved and not run.chunks.filter(triage=False).exists()
     assert set(stored_repos().values()) == {repo}
 
 
@@ -95,8 +101,8 @@ def test_a_build_registered_after_the_triage_leaves_its_package_for_the_next_run
     assert qux.pk in plan.unchanged and not plan.solve
     make_build(qux, version="9", release="1.fc42", repo_id=repo)  # registered meanwhile
     with transaction.atomic():
-        moved = move_unchanged(plan.unchanged, repo)
-    assert moved == len(ids) - 1
+        moved, unresolved = move_unchanged(plan.unchanged, repo)
+    assert (moved, unresolved) == (len(ids) - 1, 0)
     assert stored_repos()["qux"] == old
     assert stored_repos()["foo"] == repo
 
@@ -120,3 +126,35 @@ def test_without_the_previous_repo_every_package_is_solved_again(
         == resolved_count() + Package.objects.filter(resolved=False).count()
     )
     assert not ResolutionChunk.objects.filter(run=run).exclude(reusable=[]).exists()
+
+
+def test_a_large_triage_is_shared_by_every_worker(f42, koji_hub, settings, monkeypatch):
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 3}
+    monkeypatch.setattr(runs, "MIN_TRIAGE_SHARE", 4)  # as if the collection were large
+    tasks.check_new_repos()
+    stored = set(PackageResolution.objects.values_list("package_id", flat=True))
+    repo = new_repo(koji_hub)
+    tasks.check_new_repos()
+    run = last_run()
+    shares = [set(c.package_ids) for c in run.chunks.filter(triage=True)]
+    assert len(shares) == 3 and set.union(*shares) == stored
+    assert sum(map(len, shares)) == len(stored)
+    assert run.state == RunState.DONE and run.reused == len(stored)
+    assert set(stored_repos().values()) == {repo}
+
+
+def test_a_package_failing_on_a_missing_build_require_fails_again_without_a_solve(f42, koji_hub):
+    tasks.check_new_repos()
+    broken = package("broken")
+    failure = (False, ["No package found for: does-not-exist-devel"])
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    solved = {i for c in last_run().chunks.filter(triage=False) for i in c.package_ids}
+    assert broken.pk not in solved and history("broken") == [failure]
+    # a provider of the missing BuildRequire appears: solved again, and it resolves
+    python3 = {"name": "python3", "provides": ["python(abi) = 3.12"], "files": ["/usr/bin/python3"]}
+    koji_hub.sim("newBuild", "python3", {"binaries": [python3, {"name": "does-not-exist-devel"}]})
+    call_command("refresh-builds", "f42")
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    assert history("broken") == [failure, (True, [])]
