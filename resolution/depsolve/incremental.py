@@ -13,13 +13,16 @@ package may be affected (and is re-resolved) when:
   (matched against provides, not names), or is itself obsoleted or conflicted by the
   install set.
 The caller re-resolves on its own when the SRPM, the BuildRequires or the build group
-changed, or when the package was unresolved.
+changed, or when the package failed for another reason than BuildRequires nothing
+provides (then the install set is that of the goal of its other requirements, and a
+missing BuildRequire that an added package may now provide counts as affected too).
 
 Requirement-side checks compare capability *names* (a rich dependency counts with every
 name in it), which can only say "affected" more often than an exact match, never less:
 the result stays identical to a full re-resolution.  Provide-side checks use hawkey's
-exact provides index.  ``ChangeImpact`` does the per-change work once (a scan of the new
-sack's dependencies, ~0.1 s for 57k binaries) so that each package costs a set test.
+exact provides index.  ``ChangeImpact`` does the per-change work once (one pass over the
+new sack's dependencies, ~0.15 s for 20k binaries) so that each package costs set tests;
+``keyed`` restates it over database ids, so stored install sets need no translation.
 """
 
 from __future__ import annotations

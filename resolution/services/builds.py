@@ -118,6 +118,7 @@ def _resolve_repo_builds(
     requires = inputs.build_requires(collection, list(nvras.values()), sessions)
     try:
         with inputs.solver_for(collection, repo_id, sessions) as solver:
+            solver.prepare_files([*group, *(br for brs in requires.values() for br in brs)])
             for part in _chunks(ordered):
                 results: dict[int, Resolution | None] = {}
                 for build in part:

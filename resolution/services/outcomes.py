@@ -116,6 +116,7 @@ def resolve_packages(
     nevras = dependency_nevras(i for r in stored.values() for i in r.install_set)
     digests = inputs.InputsDigest(group)
     with inputs.solver_for(collection, repo_id, sessions) as solver:
+        solver.prepare_files([*group, *(br for _, _, brs in work for br in brs)])
         outcomes = []
         for package, key, brs in work:
             digest = digests.of(key, brs)

@@ -688,3 +688,21 @@ def test_rich_supplements_count_only_when_they_hold_for_the_install_set(tmp_path
     assert "tool-completion" in {
         d.name for d in Depsolver(newer).resolve(["tool"], ["bash"]).dependencies
     }
+
+
+def test_indexed_file_owners_give_what_hawkeys_file_search_gives(tmp_path):
+    packages = [
+        Rpm("busybox", files=["/usr/bin/sh", "/usr/bin/vi"]),
+        Rpm("vim", files=["/usr/bin/vi"]),
+        Rpm("fonts", files=["/usr/share/fonts/a.ttf"], arch="noarch"),
+    ]
+    sack = make_sack(tmp_path / "repo", packages)
+    paths = ["/usr/bin/vi", "/usr/bin/sh", "/usr/bin/nothing", "/usr/share/fonts/a.ttf"]
+    plain, indexed = Depsolver(sack), Depsolver(sack)
+    indexed.prepare_files(["/usr/bin/vi", "/usr/bin/x"])  # indexes /usr/bin only
+    assert indexed._owners("/usr/share/fonts/a.ttf") is None  # not indexed: hawkey searches
+    assert indexed._owners("/usr/bin/v*") is None  # a glob: hawkey matches it
+    assert {p.name for p in indexed._owners("/usr/bin/vi")} == {"busybox", "vim"}
+    for path in [*paths, "/usr/bin/v*"]:
+        assert indexed._match(path)[1] == plain._match(path)[1]
+        assert indexed.resolve([path], []) == plain.resolve([path], [])
