@@ -129,7 +129,7 @@ def triage(
 # The impact of one repo change is the same for every triage chunk of a run: a worker
 # process keeps the last one (keyed by both solvers, which it holds, so that their ids
 # cannot be reused while the entry lives).
-_impacts: list[tuple[Depsolver, Depsolver, ChangeImpact]] = []
+_kept_impacts: list[tuple[Depsolver, Depsolver, ChangeImpact]] = []
 
 
 class _Facts(NamedTuple):
@@ -184,7 +184,7 @@ def _impact(
     old repo cannot be had any more (its packages are then solved again)."""
     try:
         with inputs.solver_for(collection, old, sessions) as previous:
-            for before, after, impact in _impacts:
+            for before, after, impact in _kept_impacts:
                 if before is previous and after is current:
                     return impact
             diff = diff_sacks(previous.sack, current.sack)
@@ -194,5 +194,5 @@ def _impact(
     found = ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
     members: set[Any] = set(found.hot).union(*found.atom_providers.values())
     keyed = found.keyed(known_dependency_ids(members))
-    _impacts[:] = [(previous, current, keyed)]
+    _kept_impacts[:] = [(previous, current, keyed)]
     return keyed

@@ -33,6 +33,15 @@ def f42(koji_hub, cachedir, sudo_user):
     return Collection.objects.get(pk=collection.pk)
 
 
+def collection(name: str = "f42") -> Collection:
+    return Collection.objects.get(name=name)
+
+
+def new_repo(koji_hub: Any, tag: str = "f42-build") -> int:
+    """A new repo of the tag in kojisim, now; its id."""
+    return int(koji_hub.sim("regenRepo", tag)["id"])
+
+
 def sessions() -> KojiSessions:
     return KojiSessions.from_settings()
 

@@ -24,17 +24,16 @@ from resolution.services.persist import persist_outcomes
 from resolution.services.repo_check import check_collection
 from resolution.signals import collection_state_changed, package_state_changed
 from tests.factories import make_build
-from tests.integration.resolution.conftest import history, package, sessions, set_config
+from tests.integration.resolution.conftest import (
+    collection,
+    history,
+    new_repo,
+    package,
+    sessions,
+    set_config,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def collection() -> Collection:
-    return Collection.objects.get(name="f42")
-
-
-def new_repo(koji_hub) -> int:
-    return int(koji_hub.sim("regenRepo", "f42-build")["id"])
 
 
 def unapplied(name: str) -> dict[str, tuple[str | None, str | None, int | None]]:

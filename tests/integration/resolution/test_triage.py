@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 
-from packages.models import Collection, Package
+from packages.models import Package
 from resolution import tasks
 from resolution.models import (
     PackageResolution,
@@ -23,17 +23,9 @@ from resolution.services import inputs, runs
 from resolution.services.runs import move_unchanged
 from resolution.services.triage import triage
 from tests.factories import make_build
-from tests.integration.resolution.conftest import history, package, sessions
+from tests.integration.resolution.conftest import collection, history, new_repo, package, sessions
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def collection() -> Collection:
-    return Collection.objects.get(name="f42")
-
-
-def new_repo(koji_hub) -> int:
-    return int(koji_hub.sim("regenRepo", "f42-build")["id"])
 
 
 def last_run() -> ResolutionRun:
