@@ -10,6 +10,7 @@ from resolution.services.builds import resolve_builds as resolve_builds_service
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.repo_check import check_new_repos as check_new_repos_service
 from resolution.services.runs import finish_run, run_chunk
+from resolution.services.triage import prepare
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,19 @@ def resolve_repo_chunk(chunk_id: int) -> bool:
         return False
     log.info("resolve_repo_chunk %s: ran=%s figures=%s", chunk_id, result.ran, result.figures)
     return result.ran
+
+
+def prepare_repo(collection_id: int, repo_id: int, previous_repo_id: int) -> bool:
+    """Load a new repo and its change from the previous one ahead of the triage."""
+    collection = Collection.objects.filter(pk=collection_id).first()
+    if collection is None:
+        return False
+    return prepare(
+        collection=collection,
+        repo_id=repo_id,
+        previous=previous_repo_id,
+        sessions=KojiSessions.from_settings(),
+    )
 
 
 def finish_repo(run_id: int) -> bool:

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import hawkey
 
+from resolution.depsolve.richdeps import RichDepError, capability_names, parse, possible
 from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ log = logging.getLogger(__name__)
 _Providers = frozenset[Package]
 #: characters that make hawkey match a file dependency as a glob
 _GLOB = frozenset("*?[")
+#: below this many new path dependencies, hawkey's own file search is cheaper than a pass
+FILE_INDEX_MIN_PATHS = 32
 
 
 @dataclass(frozen=True)
@@ -69,8 +73,9 @@ class ResolvedDependency(NamedTuple):
 class Resolution:
     """A package's resolution: upstream's result plus distances and the install set.
 
-    An unresolved package has no dependencies; its install set is the goal's partial
-    one when the only problems are BuildRequires nothing provides, else None.
+    An unresolved package has no dependencies; in place of an install set it keeps the
+    goal's partial one when the only problems are BuildRequires nothing provides, else
+    every candidate the solver may have considered (``Depsolver.candidates``).
     """
 
     resolved: bool
@@ -134,23 +139,27 @@ class Depsolver:
         self._nevras: dict[Package, Nevra] = {}
         self._files: dict[str, set[Package]] = {}
         self._file_dirs: set[str] = set()
+        self._reachable: dict[Package, _Providers] = {}
+        self._by_dep: dict[str, _Providers] = {}
+        self._supplementing: list[tuple[Package, list[str]]] | None = None
 
     # -- file BuildRequires -----------------------------------------------------------------
 
-    def prepare_files(self, deps: Iterable[str]) -> None:
+    def prepare_files(self, deps: Iterable[str], *, min_paths: int = FILE_INDEX_MIN_PATHS) -> None:
         """Index who owns the files in the directories of these path dependencies.
 
         hawkey searches the whole file list for each path (~7 ms on a 60k-binary repo);
-        one pass over the file lists indexes every directory asked for so far, so each
-        later path in them is a dictionary look-up.  Call it with a batch's dependencies.
+        one pass over the file lists (~0.2 s there) indexes every directory asked for so
+        far, so each later path in them is a dictionary look-up.  Call it with a batch's
+        dependencies; fewer than ``min_paths`` new paths are left to hawkey's search.
         """
-        wanted = {
-            d.rpartition("/")[0]
+        paths = {
+            d
             for d in deps
             if d.startswith("/") and not _GLOB.intersection(d) and d not in self._matches
         }
-        wanted -= self._file_dirs
-        if not wanted:
+        wanted = {path.rpartition("/")[0] for path in paths} - self._file_dirs
+        if not wanted or len(paths) < min_paths:
             return
         for package in hawkey.Query(self.sack).filter(arch__neq="src"):
             for path in package.files:
@@ -251,15 +260,99 @@ class Depsolver:
             level += 1
         return distance
 
+    # -- failed goals -------------------------------------------------------------------------
+
+    def candidates(self, build_requires: Iterable[str], build_group: Iterable[str]) -> _Providers:
+        """Every package the solver may consider for this goal: a superset of any install set.
+
+        From the packages the jobs match, follow each package's requires and recommends to
+        every provider (every name in a rich dependency), and add each package whose
+        Supplements are possible over what was reached (libsolv pulls those in), until
+        nothing new comes.  Conflicts and obsoletes reach nothing: a package only
+        they name is never installed.  A failed goal whose candidates a repo change cannot
+        touch fails the same way again.
+        """
+        reached: set[Package] = set()
+        frontier: set[Package] = set()
+        for dep in (*build_group, *build_requires):
+            frontier |= self._match(dep)[1]
+        while frontier:
+            reached |= frontier
+            found: set[Package] = set()
+            for package in frontier:
+                found |= self._reachable_from(package)
+            frontier = found - reached
+            if not frontier:
+                frontier = {
+                    package
+                    for package, deps in self._supplementing_packages()
+                    if package not in reached and self._supplements_possible(deps, reached)
+                }
+        return frozenset(reached)
+
+    def _providers_of(self, dep: str) -> _Providers:
+        """The providers of a dependency string; of every name in it when it is rich."""
+        found = self._by_dep.get(dep)
+        if found is None:
+            names = capability_names(dep) if dep.startswith("(") else (dep,)
+            reldeps = []
+            for name in names:
+                try:
+                    reldeps.append(hawkey.Reldep(self.sack, name))
+                except hawkey.Exception:  # a malformed string provides nothing
+                    continue
+            found = self._by_dep[dep] = self._providers(reldeps)
+        return found
+
+    def _reachable_from(self, package: Package) -> _Providers:
+        """The providers of everything ``package`` requires or recommends."""
+        found = self._reachable.get(package)
+        if found is None:
+            plain: list[object] = []
+            rich: list[str] = []
+            for dep in (*package.requires, *package.recommends):
+                text = str(dep)
+                if text.startswith("("):
+                    rich.append(text)
+                else:
+                    plain.append(dep)
+            found = self._providers(plain).union(*map(self._providers_of, rich))
+            self._reachable[package] = found
+        return found
+
+    def _supplementing_packages(self) -> list[tuple[Package, list[str]]]:
+        """The sack's binaries with Supplements, and those Supplements (built once)."""
+        if self._supplementing is None:
+            self._supplementing = [
+                (p, [str(d) for d in p.supplements])
+                for p in hawkey.Query(self.sack).filter(arch__neq="src")
+                if p.supplements
+            ]
+        return self._supplementing
+
+    def _supplements_possible(self, deps: Sequence[str], reached: AbstractSet[Package]) -> bool:
+        for dep in deps:
+            try:
+                tree = parse(dep) if dep.startswith("(") else None
+            except RichDepError:
+                tree = None
+            if tree is None:
+                if not self._providers_of(dep).isdisjoint(reached):
+                    return True
+            elif possible(tree, lambda atom: not self._providers_of(atom.text).isdisjoint(reached)):
+                return True
+        return False
+
     # -- both -------------------------------------------------------------------------------
 
     def resolve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Resolution:
         """Run the goal and, when resolved, give every installed package its distance."""
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
-            partial = result.partial
-            binaries = [p for p in partial if p.arch != "src"] if partial is not None else None
-            install = tuple(sorted(map(self._nevra, binaries))) if binaries is not None else None
+            kept = result.partial
+            considered = self.candidates(build_requires, build_group) if kept is None else kept
+            binaries = [p for p in considered if p.arch != "src"]
+            install = tuple(sorted(map(self._nevra, binaries)))
             return Resolution(False, result.problems, None, install)
         return self._with_distances(result.installs, build_requires, result.problems)
 

@@ -13,9 +13,11 @@ package may be affected (and is re-resolved) when:
   (matched against provides, not names), or is itself obsoleted or conflicted by the
   install set.
 The caller re-resolves on its own when the SRPM, the BuildRequires or the build group
-changed, or when the package failed for another reason than BuildRequires nothing
-provides (then the install set is that of the goal of its other requirements, and a
-missing BuildRequire that an added package may now provide counts as affected too).
+changed.  A failed package has no install set; in its place it keeps the goal of its other
+requirements' install set when the only problems are BuildRequires nothing provides, and
+otherwise every package the solver may have considered (``Depsolver.candidates``); a
+missing BuildRequire that an added package may now provide counts as affected too, and
+Supplements are judged as *possible* over such sets (``touches_members(candidates=True)``).
 
 Requirement-side checks compare capability *names* (a rich dependency counts with every
 name in it), which can only say "affected" more often than an exact match, never less:
@@ -44,6 +46,7 @@ from resolution.depsolve.richdeps import (
     capability_names,
     holds,
     parse,
+    possible,
 )
 from resolution.depsolve.richdeps import atoms as rich_atoms
 from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack
@@ -210,16 +213,30 @@ class ChangeImpact:
             return True
         return bool(self.touched(build_requires))
 
-    def touches_members(self, members: Iterable[Hashable]) -> bool:
+    def touches_members(self, members: Iterable[Hashable], *, candidates: bool = False) -> bool:
         """Whether the change may touch an install set through its members: a member was
         removed, requires (or conflicts with) what an added package brings, is obsoleted
-        or conflicted by one, or is supplemented by one."""
+        or conflicted by one, or is supplemented by one.
+
+        ``candidates``: the members are every package a failed goal may have considered
+        (a superset of any install set), so a rich Supplements counts when it is
+        *possible* over them (libsolv's test for pulling a package in) rather than when
+        it holds.
+        """
         if not self.hot.isdisjoint(members):
             return True
         if self.supplements:
             present = members if isinstance(members, AbstractSet) else frozenset(members)
+            if candidates:
+                return self._supplements_possible(present)
             return self._supplements_hold(present)
         return False
+
+    @property
+    def relevant_members(self) -> frozenset[Hashable]:
+        """The members ``touches_members`` looks at: the answer for an install set is the
+        same as for its intersection with these (so a caller may cut it down first)."""
+        return self.hot | self._supplement_atoms
 
     def touched(self, deps: Iterable[str]) -> frozenset[str]:
         """Those of ``deps`` (BuildRequires, build group entries) that name a capability an
@@ -242,6 +259,12 @@ class ChangeImpact:
             return not self.atom_providers[atom].isdisjoint(members)
 
         return any(holds(tree, present) for tree in self.supplements)
+
+    def _supplements_possible(self, members: AbstractSet[Hashable]) -> bool:
+        def present(atom: Atom) -> bool:
+            return not self.atom_providers[atom].isdisjoint(members)
+
+        return any(possible(tree, present) for tree in self.supplements)
 
     @functools.cached_property
     def _supplement_atoms(self) -> frozenset[Hashable]:

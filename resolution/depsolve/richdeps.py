@@ -6,7 +6,8 @@ Supplements expression holds for a given install set.  Evaluation follows libsol
 is A when B holds and C otherwise, ``A unless B`` holds when A holds and B does not,
 ``and``/``or`` as usual.  ``with``/``without`` need one package to provide both / the first
 but not the second; here they are evaluated as ``and`` / the first operand alone, which
-can only say "holds" more often.
+can only say "holds" more often.  ``possible`` is the weaker test libsolv applies to the
+packages it may consider (``dep_possible``): conditionals are always possible.
 """
 
 from __future__ import annotations
@@ -156,3 +157,23 @@ def holds(node: Node, present: Callable[[Atom], bool]) -> bool:
     if op == "or":
         return holds(left, present) or holds(right, present)
     return holds(left, present)  # "without", and a stray "else"
+
+
+def possible(node: Node, present: Callable[[Atom], bool]) -> bool:
+    """Whether the expression may hold for some subset of what ``present`` allows.
+
+    Monotone in ``present`` (unlike ``holds``), so a superset of the packages a solver
+    may install gives an answer that is safe for every install set drawn from it:
+    ``and``/``with`` need both sides possible, ``or`` either, ``without`` the first, and a
+    conditional (``if``/``unless``, with or without ``else``) is always possible.
+    """
+    if isinstance(node, Atom):
+        return present(node)
+    op, left, right = node.op, node.left, node.right
+    if op in ("if", "unless"):
+        return True
+    if op in ("and", "with"):
+        return possible(left, present) and possible(right, present)
+    if op == "or":
+        return possible(left, present) or possible(right, present)
+    return possible(left, present)  # "without", and a stray "else"

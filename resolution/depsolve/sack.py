@@ -69,12 +69,13 @@ def _repo_name(local: LocalRepo) -> str:
     return f"{local.descriptor.koji_id}-{local.descriptor.build_tag}"
 
 
-def load_sack(local: LocalRepo, arch: str = DEFAULT_ARCH) -> SackLoad:
+def load_sack(local: LocalRepo, arch: str = DEFAULT_ARCH, *, build_cache: bool = True) -> SackLoad:
     """A sack with ``local``'s packages and file lists, using and refreshing the solv cache.
 
     hawkey stores ``<name>.solv`` and ``<name>-filenames.solvx`` in ``local.solv_cachedir``
     (written to a temporary file and renamed, so concurrent loaders are safe) and reuses
-    them while repomd.xml's checksum matches.
+    them while repomd.xml's checksum matches.  ``build_cache=False`` skips writing them
+    (~15% of a load from repodata) when another process is writing them anyway.
     """
     cachedir = local.solv_cachedir
     name = _repo_name(local)
@@ -89,7 +90,7 @@ def load_sack(local: LocalRepo, arch: str = DEFAULT_ARCH) -> SackLoad:
         repo.primary_fn = str(local.primary)
         if local.filelists is not None:
             repo.filelists_fn = str(local.filelists)
-        sack.load_repo(repo, build_cache=True, load_filelists=local.filelists is not None)
+        sack.load_repo(repo, build_cache=build_cache, load_filelists=local.filelists is not None)
     except (hawkey.Exception, OSError, ValueError) as exc:
         message = " ".join(str(exc).split())
         raise SackError(f"cannot load repo {local.descriptor}: {message}") from None

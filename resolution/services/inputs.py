@@ -70,12 +70,27 @@ SOLVERS_KEPT = 2
 _solvers: OrderedDict[tuple[str, ...], Depsolver] = OrderedDict()
 
 
+def fetch(collection: Collection, repo_id: int, sessions: KojiSessions) -> None:
+    """Download the repo into this host's cache unless it is there; raises RepoUnavailable."""
+    config = dependency_config()
+    try:
+        with repo_cache().get(
+            descriptor(collection, repo_id), topurl(collection, sessions), config["repo_arch"]
+        ):
+            pass
+    except RepoError as exc:
+        raise RepoUnavailable(str(exc)) from None
+
+
 @contextlib.contextmanager
-def solver_for(collection: Collection, repo_id: int, sessions: KojiSessions) -> Iterator[Depsolver]:
+def solver_for(
+    collection: Collection, repo_id: int, sessions: KojiSessions, *, build_cache: bool = True
+) -> Iterator[Depsolver]:
     """A Depsolver on the repo's sack, downloaded into the cache on a miss.
 
     Loaded sacks are kept per process (``SOLVERS_KEPT``); a new one is loaded while the
-    repo is locked in the on-disk cache.  Raises RepoUnavailable.
+    repo is locked in the on-disk cache (``build_cache``: writing hawkey's solv cache).
+    Raises RepoUnavailable.
     """
     config = dependency_config()
     weak = bool(config["ignore_weak_deps"])
@@ -92,7 +107,8 @@ def solver_for(collection: Collection, repo_id: int, sessions: KojiSessions) -> 
     if solver is None:
         try:
             with repo_cache().get(repo, url, config["repo_arch"]) as local:
-                solver = Depsolver(_load(local, config["resolve_for_arch"]), ignore_weak_deps=weak)
+                sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
+                solver = Depsolver(sack, ignore_weak_deps=weak)
         except RepoError as exc:
             raise RepoUnavailable(str(exc)) from None
         _solvers[key] = solver
@@ -102,9 +118,9 @@ def solver_for(collection: Collection, repo_id: int, sessions: KojiSessions) -> 
     yield solver
 
 
-def _load(local: LocalRepo, arch: str) -> Any:
+def _load(local: LocalRepo, arch: str, *, build_cache: bool) -> Any:
     try:
-        return load_sack(local, arch).sack
+        return load_sack(local, arch, build_cache=build_cache).sack
     except SackError as exc:
         raise RepoUnavailable(str(exc)) from None
 

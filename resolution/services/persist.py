@@ -11,7 +11,7 @@ packages processed.  Every write is a bulk statement.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 from django.db import connection
@@ -38,6 +38,9 @@ class PersistFigures:
     changed: int
     problems: int
     reused: int
+
+    def __add__(self, other: PersistFigures) -> PersistFigures:
+        return PersistFigures(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 LOCK_PACKAGES = """

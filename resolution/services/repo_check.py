@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from builds import koji
 from builds.koji import KojiSessions
@@ -122,8 +123,15 @@ def _new_repo(
         return _fail(
             collection, repo_id, f"No build group found for {collection.name} at repo_id {repo_id}"
         )
+    # another worker loads the sack too and works out the repo change while this one
+    # resolves the base buildroot: the triage chunks then start with both at hand
+    previous = collection.latest_repo_id
+    prepare = enqueue and not full and previous is not None and previous < repo_id
     try:
-        with inputs.solver_for(collection, repo_id, sessions) as solver:
+        if prepare:
+            inputs.fetch(collection, repo_id, sessions)
+            async_task("resolution.tasks.prepare_repo", collection.pk, repo_id, previous)
+        with inputs.solver_for(collection, repo_id, sessions, build_cache=not prepare) as solver:
             base = solver.run_goal([], group)
     except RepoUnavailable as exc:
         return _fail(collection, repo_id, str(exc))

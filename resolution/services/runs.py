@@ -4,10 +4,10 @@ A run is created in the transaction that records the repo; its chunks are enqueu
 django-q2 tasks after commit so they spread over every worker.  A chunk resolves outside
 any transaction, then persists its packages and counts itself done in ONE transaction;
 the chunk that completes the run enqueues ``finish_repo``.  An incremental run's packages
-with a stored resolution start in one triage chunk (``resolution.services.triage``),
-which moves those whose outcome holds and adds solving chunks for the others, counting
-them into the run in the same transaction.  Re-running a done chunk, or a
-chunk of a run that is no longer running (superseded by a newer repo), is a no-op.  The
+with a stored resolution start in triage chunks (``resolution.services.triage``), which
+move those whose outcome holds and solve the others themselves when they are few, else add
+solving chunks counted into the run in the same transaction.  Re-running a done chunk, or
+a chunk of a run that is no longer running (superseded by a newer repo), is a no-op.  The
 periodic repo check re-enqueues chunks that are overdue (a task lost with its worker).
 """
 
@@ -77,10 +77,12 @@ def _add_chunks(
     reusable: AbstractSet[int] = frozenset(),
     triage: Sequence[int] = (),
     enqueue: bool,
+    done: bool = False,
 ) -> int:
     """Create the run's chunks (inside the caller's transaction); return how many.
 
-    With ``enqueue`` their tasks go out after commit, the triage chunk first.
+    With ``enqueue`` their tasks go out after commit, the triage chunk first; ``done``:
+    the caller resolved their packages itself and persists them in this transaction.
     """
     now = timezone.now() if enqueue else None
     # the triage of a large run is shared by every worker too (each works out the repo
@@ -96,6 +98,7 @@ def _add_chunks(
             package_ids=part,
             reusable=[pid for pid in part if pid in reusable],
             enqueued_at=now,
+            done=done,
         )
         for part in _split(package_ids, _chunk_size(len(package_ids)))
     ]
@@ -227,7 +230,11 @@ def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue: bool = True) ->
 
 
 def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool) -> ChunkResult:
-    """Sort the chunk's packages; move the unchanged ones, add chunks for the others."""
+    """Sort the chunk's packages; move the unchanged ones and solve or pass on the others.
+
+    A few packages to solve (at most ``MIN_CHUNK_SIZE``) are solved here, in the same
+    transaction as the move, rather than waiting for a chunk of their own.
+    """
     run = chunk.run
     with inputs.solver_for(run.collection, run.repo_id, sessions) as solver:
         plan = triage(
@@ -238,11 +245,20 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
             solver=solver,
             sessions=sessions,
         )
+    solved = None
+    if plan.solve and len(plan.solve) <= MIN_CHUNK_SIZE:
+        solved = resolve_packages(
+            collection=run.collection,
+            repo_id=run.repo_id,
+            group=run.build_group,
+            package_ids=plan.solve,
+            sessions=sessions,
+            reusable=plan.reusable,
+        )
     try:
         with transaction.atomic():
             _lock_open(chunk.pk)
             moved, unresolved = move_unchanged(plan.unchanged, run.repo_id)
-            added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
             figures = PersistFigures(
                 processed=moved,
                 skipped=len(plan.unchanged) - moved,
@@ -250,12 +266,26 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
                 problems=unresolved,
                 reused=moved,
             )
-            complete = _count_chunk(run.pk, figures, figures.skipped, added_chunks=added)
+            if solved is not None:  # their chunk is made done, for the record
+                added = _add_chunks(
+                    run, plan.solve, reusable=plan.reusable, enqueue=False, done=True
+                )
+                figures += persist_outcomes(repo_id=run.repo_id, outcomes=solved.outcomes)
+                figures += PersistFigures(0, len(solved.skipped), 0, 0, 0)
+            else:
+                added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
+            complete = _count_chunk(
+                run.pk,
+                figures,
+                figures.skipped,
+                added_chunks=added,
+                done_chunks=1 + (added if solved is not None else 0),
+            )
             if complete and enqueue:
                 _enqueue_finish(run.pk)
     except _Stale:
         return ChunkResult(ran=False)
-    settled = len(chunk.package_ids) - len(plan.solve)
+    settled = len(chunk.package_ids) - (0 if solved is not None else len(plan.solve))
     return ChunkResult(ran=True, figures=figures, run_complete=complete, settled=settled)
 
 
@@ -272,7 +302,7 @@ def _enqueue_finish(run_id: int) -> None:
 
 
 COUNT_CHUNK = """
-    UPDATE resolution_run SET chunks_done = chunks_done + 1,
+    UPDATE resolution_run SET chunks_done = chunks_done + %s,
         chunks_total = chunks_total + %s,
         packages = packages + %s, solved = solved + %s, reused = reused + %s,
         skipped = skipped + %s, changed = changed + %s, problems = problems + %s
@@ -282,14 +312,21 @@ COUNT_CHUNK = """
 
 
 def _count_chunk(
-    run_id: int, figures: PersistFigures, skipped: int, *, added_chunks: int = 0
+    run_id: int,
+    figures: PersistFigures,
+    skipped: int,
+    *,
+    added_chunks: int = 0,
+    done_chunks: int = 1,
 ) -> bool:
-    """Count the chunk (and the chunks it added) into its run; raise _Stale when the run
-    is no longer running.  True when it was the last open chunk."""
+    """Count the chunk (and the chunks it added, of which ``done_chunks`` - 1 it did
+    itself) into its run; raise _Stale when the run is no longer running.  True when it
+    was the last open chunk."""
     with connection.cursor() as cursor:
         cursor.execute(
             COUNT_CHUNK,
             [
+                done_chunks,
                 added_chunks,
                 figures.processed,
                 figures.processed - figures.reused,

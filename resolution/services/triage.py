@@ -8,9 +8,10 @@ The repo check compares the new repo with each repo the packages were last resol
   repo: it only moves there, all of them in one statement;
 - **reusable**: the install set still holds but the last build or the baseline moved: a
   chunk recomputes distances and changes from it without a solver run;
-- a package that failed only on BuildRequires nothing provides keeps the install set of
-  the goal of its other requirements: when that set still holds and no added package
-  provides a missing one, it fails the same way again (unchanged); otherwise it is solved;
+- a failed package keeps the install set of the goal of its other requirements when it
+  failed only on BuildRequires nothing provides, else every package its goal may have
+  considered: when the change cannot touch that set and no added package provides one of
+  its BuildRequires, it fails the same way again (unchanged); otherwise it is solved;
 - every other package is solved by a chunk.
 So only packages that need work become chunks, and a small repo change costs little
 however large the collection.
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -51,9 +51,15 @@ class Triage:
     unchanged: list[int]
 
 
+STORED_REPOS = """
+    SELECT DISTINCT repo_id FROM package_resolution WHERE package_id = ANY(%s::int[])
+"""
+
+# ``pr.install_set & relevant`` (intarray: sorted intersection) cuts each install set down
+# to the members the repo changes can touch, so the sets never leave the database whole.
 FACTS = f"""
     SELECT p.id, p.name, b.version, b.release, p.resolved, p.last_build_id,
-           pr.repo_id, pr.inputs_digest, pr.install_set, pr.last_build_id,
+           pr.repo_id, pr.inputs_digest, pr.install_set & %s::int[], pr.last_build_id,
            pr.baseline_build_id, baseline.id, sr.requires
     FROM package p
     JOIN package_resolution pr ON pr.package_id = p.id
@@ -86,10 +92,12 @@ def triage(
     """Sort ``package_ids`` for a run against ``solver``'s repo (``repo_id``)."""
     started = time.monotonic()
     with connection.cursor() as cursor:
-        cursor.execute(FACTS, [inputs.koji_id(collection), list(package_ids)])
+        cursor.execute(STORED_REPOS, [list(package_ids)])
+        previous = sorted(row[0] for row in cursor.fetchall() if row[0] != repo_id)
+        impacts = {old: _impact(collection, old, solver, sessions) for old in previous}
+        relevant = set().union(*(i.relevant_members for i in impacts.values() if i is not None))
+        cursor.execute(FACTS, [sorted(relevant), inputs.koji_id(collection), list(package_ids)])
         rows = [_Facts(*row) for row in cursor.fetchall()]
-    previous = Counter(f.stored_repo for f in rows if f.stored_repo != repo_id)
-    impacts = {old: _impact(collection, old, solver, sessions) for old in sorted(previous)}
     # per previous repo: the BuildRequires an added package may now satisfy otherwise
     # (None: the build group is touched, or the repo is gone: everything is solved)
     touched: dict[int, frozenset[str] | None] = {}
@@ -117,13 +125,28 @@ def triage(
         "%d unchanged, %d reusable, %d to solve",
         len(package_ids),
         repo_id,
-        dict(previous),
+        previous,
         time.monotonic() - started,
         len(result.unchanged),
         len(result.reusable),
         len(result.solve) - len(result.reusable),
     )
     return result
+
+
+def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: KojiSessions) -> bool:
+    """Load the repo's sack in this process and work out its change from repo ``previous``,
+    kept for the triage chunks this process takes; False when a repo cannot be had.
+
+    A worker does this while the repo check is still loading the same sack and resolving
+    the base buildroot, so that its triage starts with both at hand.
+    """
+    try:
+        with inputs.solver_for(collection, repo_id, sessions) as solver:
+            return _impact(collection, previous, solver, sessions) is not None
+    except RepoUnavailable as exc:
+        log.info("Nothing prepared for repo %s: %s", repo_id, exc)
+        return False
 
 
 # The impact of one repo change is the same for every triage chunk of a run: a worker
@@ -143,7 +166,8 @@ class _Facts(NamedTuple):
     last_build_id: int | None
     stored_repo: int
     digest: str
-    install_set: list[int]
+    #: the stored install set cut down to the members the impacts look at
+    members: list[int]
     stored_build: int | None
     stored_baseline: int | None
     baseline: int | None
@@ -169,10 +193,11 @@ def _verdict(
         impact, brs = impacts[facts.stored_repo], touched[facts.stored_repo]
         if impact is None or brs is None or not brs.isdisjoint(facts.requires):
             return None
-        if impact.touches_members(facts.install_set):
+        # a failure keeps a partial install set or its goal's candidates (see depsolve)
+        if impact.touches_members(facts.members, candidates=not facts.resolved):
             return None
     same_build = facts.last_build_id == facts.stored_build
-    if not facts.resolved:  # failed on missing BuildRequires alone: no changes, no baseline
+    if not facts.resolved:  # a failure has no changes and no baseline
         return True if same_build else None
     return same_build and facts.baseline == facts.stored_baseline
 

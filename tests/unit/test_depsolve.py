@@ -319,11 +319,37 @@ def test_weak_edges_do_not_count_when_weak_deps_are_ignored(sack):
     assert distances(resolution)["app-docs"] is None
 
 
-def test_unresolved_resolution_has_no_dependencies(depsolver):
+def test_unresolved_resolution_has_no_dependencies_and_keeps_its_candidates(depsolver):
     resolution = depsolver.resolve(["needs-broken"], GROUP)
     assert not resolution.resolved
     assert resolution.dependencies is None
-    assert resolution.install_set is None
+    # in place of an install set: every package the solver may have considered
+    assert {n.name for n in resolution.install_set} == {
+        "needs-broken",
+        "broken",
+        "bash",
+        "coreutils",
+        "make",
+        "glibc",
+    }
+
+
+def test_candidates_follow_requires_recommends_rich_atoms_and_possible_supplements(sack):
+    solver = Depsolver(sack)
+    found = {p.name for p in solver.candidates(["app", "needs-broken"], ["bash"])}
+    # app-docs is recommended; app-langpack supplements "(app and glibc)", both candidates
+    assert found == {"app", "libapp", "app-docs", "app-langpack", "glibc", "bash"} | {
+        "needs-broken",
+        "broken",
+    }
+    # a conflict reaches nothing: "conflicting" (conflicts with make) is no candidate
+    assert "conflicting" not in {p.name for p in solver.candidates(["make"], [])}
+    # both ends of a rich BuildRequire are followed
+    assert {p.name for p in solver.candidates(["(zlib or zlib-ng)"], [])} == {
+        "zlib",
+        "zlib-ng",
+        "glibc",
+    }
 
 
 def test_dependencies_carry_epochs_and_are_sorted(depsolver):
@@ -669,6 +695,53 @@ def test_rich_dependencies_hold_like_libsolv_says(text, present, expected):
     assert richdeps.holds(richdeps.parse(text), lambda atom: atom.name in present) is expected
 
 
+@pytest.mark.parametrize(
+    ("text", "present", "expected"),
+    [
+        ("(a and b)", {"a"}, False),
+        ("(a and b)", {"a", "b"}, True),
+        ("(a or b)", {"b"}, True),
+        ("(a or b)", set(), False),
+        ("(a if b)", set(), True),  # conditionals are always possible (libsolv)
+        ("(a unless b)", {"a", "b"}, True),
+        ("(a if b else c)", set(), True),
+        ("(a with b)", {"a"}, False),
+        ("(a without b)", {"a", "b"}, True),
+        ("((a or b) and c)", {"b", "c"}, True),
+    ],
+)
+def test_rich_dependencies_are_possible_like_libsolv_says(text, present, expected):
+    assert richdeps.possible(richdeps.parse(text), lambda atom: atom.name in present) is expected
+
+
+def test_a_failed_goal_is_touched_only_through_its_candidates(tmp_path):
+    base = [
+        *INCREMENTAL_BASE,
+        Rpm("broken", requires=["missing-lib"]),
+        Rpm("bad", requires=["broken"]),
+    ]
+    old = make_sack(tmp_path / "old", base)
+    failed = Depsolver(old).resolve(["bad"], ["bash"])
+    assert not failed.resolved
+    cases = {
+        "unrelated": ([Rpm("newcomer", requires=["glibc"])], False),
+        "provider of the missing library": ([Rpm("missing", provides=["missing-lib"])], True),
+        "supplements over unrelated packages": ([Rpm("x", supplements=["(tool and bash)"])], False),
+        "supplements over candidates": ([Rpm("x", supplements=["(broken and bash)"])], True),
+        "a conditional Supplements is always possible": (
+            [Rpm("x", supplements=["(tool if bash)"])],
+            True,
+        ),
+    }
+    for name, (added, expected) in cases.items():
+        new = make_sack(tmp_path / name.replace(" ", "-"), base + added)
+        impact = ChangeImpact(new, diff_sacks(old, new))
+        touched = impact.touches_members(set(failed.install_set), candidates=True)
+        assert touched is expected, name
+        if not touched:  # untouched: the goal fails the same way
+            assert Depsolver(new).resolve(["bad"], ["bash"]) == failed, name
+
+
 def test_rich_supplements_count_only_when_they_hold_for_the_install_set(tmp_path):
     old = make_sack(tmp_path / "old", INCREMENTAL_BASE)
     added = [
@@ -699,7 +772,9 @@ def test_indexed_file_owners_give_what_hawkeys_file_search_gives(tmp_path):
     sack = make_sack(tmp_path / "repo", packages)
     paths = ["/usr/bin/vi", "/usr/bin/sh", "/usr/bin/nothing", "/usr/share/fonts/a.ttf"]
     plain, indexed = Depsolver(sack), Depsolver(sack)
-    indexed.prepare_files(["/usr/bin/vi", "/usr/bin/x"])  # indexes /usr/bin only
+    indexed.prepare_files(["/usr/bin/vi"])  # one path: left to hawkey's search
+    assert indexed._owners("/usr/bin/vi") is None
+    indexed.prepare_files(["/usr/bin/vi", "/usr/bin/x"], min_paths=2)  # indexes /usr/bin only
     assert indexed._owners("/usr/share/fonts/a.ttf") is None  # not indexed: hawkey searches
     assert indexed._owners("/usr/bin/v*") is None  # a glob: hawkey matches it
     assert {p.name for p in indexed._owners("/usr/bin/vi")} == {"busybox", "vim"}

@@ -274,7 +274,8 @@ def test_incremental_resolution_of_generated_changes_equals_full_resolution(
     quietly("resolve-builds", COLLECTION)
     incremental = resolve_repo()
     assert incremental.kind == RunKind.INCREMENTAL
-    assert incremental.solved > 0
+    if case != "remove":  # retired leaves may be in no buildroot and no failed goal's candidates
+        assert incremental.solved > 0
     if not generated.touches_every_buildroot():
         assert incremental.reused >= incremental.packages * 3 // 4
     after_incremental = capture()

@@ -150,3 +150,55 @@ def test_a_package_failing_on_a_missing_build_require_fails_again_without_a_solv
     new_repo(koji_hub)
     tasks.check_new_repos()
     assert history("broken") == [failure, (True, [])]
+
+
+def test_a_package_failing_on_a_broken_dependency_fails_again_without_a_solve(f42, koji_hub):
+    tasks.check_new_repos()
+    # bar now needs a library nothing provides: foo's goal fails in libsolv
+    bar = {"name": "bar", "provides": ["libbar.so.2()(64bit)"], "requires": ["glibc", "libmissing"]}
+    bar_devel = {"name": "bar-devel", "requires": ["bar"], "files": ["/usr/include/bar.h"]}
+    koji_hub.sim("newBuild", "bar", {"binaries": [bar, bar_devel]})
+    call_command("refresh-builds", "f42")
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    failure = history("foo")[-1]
+    assert failure[0] is False and "libmissing" in failure[1][0]
+    # a change outside foo's candidates: foo is not solved and fails the same way
+    koji_hub.sim("newBuild", "qux", {"binaries": [{"name": "qux"}]})
+    call_command("refresh-builds", "f42")
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    solved = {i for c in last_run().chunks.filter(triage=False) for i in c.package_ids}
+    assert package("qux").pk in solved and package("foo").pk not in solved
+    assert history("foo")[-1] == failure
+    assert stored_repos()["foo"] == collection().latest_repo_id
+    # a provider of the missing library appears: foo is solved again, and it resolves
+    python3 = {"name": "python3", "provides": ["python(abi) = 3.12"], "files": ["/usr/bin/python3"]}
+    koji_hub.sim("newBuild", "python3", {"binaries": [python3, {"name": "libmissing"}]})
+    call_command("refresh-builds", "f42")
+    new_repo(koji_hub)
+    tasks.check_new_repos()
+    assert history("foo")[-1] == (True, [])
+
+
+def test_the_repo_check_has_a_worker_work_out_the_change_ahead_of_the_triage(
+    f42, koji_hub, monkeypatch
+):
+    prepared = []
+    original = tasks.prepare_repo
+
+    def spy(*args):
+        prepared.append((*args, original(*args)))
+        return prepared[-1][-1]
+
+    monkeypatch.setattr(tasks, "prepare_repo", spy)
+    tasks.check_new_repos()
+    assert prepared == []  # a first repo has no change to work out
+    previous = collection().latest_repo_id
+    repo = new_repo(koji_hub)
+    tasks.check_new_repos()
+    assert prepared == [(collection().pk, repo, previous, True)]
+    assert stored_repos()["foo"] == repo
+    # a previous repo Koji no longer has: nothing prepared, the triage solves everything
+    assert original(collection().pk, repo, 999_999) is False
+    assert original(0, repo, previous) is False  # an unknown collection
