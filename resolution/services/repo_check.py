@@ -125,12 +125,12 @@ def _new_repo(
         )
     # another worker loads the sack too and works out the repo change while this one
     # resolves the base buildroot: the triage chunks then start with both at hand
-    previous = collection.latest_repo_id
-    prepare = enqueue and not full and previous is not None and previous < repo_id
+    last_repo = collection.latest_repo_id
+    prepare = enqueue and not full and last_repo is not None and last_repo < repo_id
     try:
         if prepare:
             inputs.fetch(collection, repo_id, sessions)
-            async_task("resolution.tasks.prepare_repo", collection.pk, repo_id, previous)
+            async_task("resolution.tasks.prepare_repo", collection.pk, repo_id, last_repo)
         with inputs.solver_for(collection, repo_id, sessions, build_cache=not prepare) as solver:
             base = solver.run_goal([], group)
     except RepoUnavailable as exc:
