@@ -139,10 +139,12 @@ def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: Ko
     kept for the triage chunks this process takes; False when a repo cannot be had.
 
     A worker does this while the repo check is still loading the same sack and resolving
-    the base buildroot, so that its triage starts with both at hand.
+    the base buildroot, so that its triage starts with both at hand.  Neither writes
+    hawkey's solv cache on the way (it would delay both); the next process to load the
+    repo does.
     """
     try:
-        with inputs.solver_for(collection, repo_id, sessions) as solver:
+        with inputs.solver_for(collection, repo_id, sessions, build_cache=False) as solver:
             return _impact(collection, previous, solver, sessions) is not None
     except RepoUnavailable as exc:
         log.info("Nothing prepared for repo %s: %s", repo_id, exc)
