@@ -115,6 +115,7 @@ def _new_repo(
     force: bool,
     enqueue: bool,
 ) -> RepoCheck:
+    started = time.monotonic()
     session = inputs.reading_session(collection, sessions)
     if koji.get_repo_info(session, repo_id) is None:
         return _fail(collection, repo_id, f"Repo {repo_id} of {collection.build_tag} is dead")
@@ -127,6 +128,7 @@ def _new_repo(
     # resolves the base buildroot: the triage chunks then start with both at hand
     last_repo = collection.latest_repo_id
     prepare = enqueue and not full and last_repo is not None and last_repo < repo_id
+    asked = time.monotonic()
     try:
         if prepare:
             inputs.fetch(collection, repo_id, sessions)
@@ -135,6 +137,7 @@ def _new_repo(
             base = solver.run_goal([], group)
     except RepoUnavailable as exc:
         return _fail(collection, repo_id, str(exc))
+    solved = time.monotonic()
     with transaction.atomic():
         locked = Collection.objects.select_for_update().get(pk=collection.pk)
         newest = locked.latest_repo_id
@@ -165,10 +168,14 @@ def _new_repo(
                 enqueue=enqueue,
             )
     log.info(
-        "Collection %s: repo %s, base buildroot resolved=%s",
+        "Collection %s: repo %s, base buildroot resolved=%s (Koji %.2f s, repo and base "
+        "buildroot %.2f s, run %.2f s)",
         collection.name,
         repo_id,
         base.resolved,
+        asked - started,
+        solved - asked,
+        time.monotonic() - solved,
     )
     return RepoCheck(collection.name, repo_id, base.resolved, run=run)
 

@@ -236,6 +236,7 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
     transaction as the move, rather than waiting for a chunk of their own.
     """
     run = chunk.run
+    started = time.monotonic()
     with inputs.solver_for(run.collection, run.repo_id, sessions) as solver:
         plan = triage(
             collection=run.collection,
@@ -245,6 +246,7 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
             solver=solver,
             sessions=sessions,
         )
+    triaged = time.monotonic()
     solved = None
     if plan.solve and len(plan.solve) <= MIN_CHUNK_SIZE:
         solved = resolve_packages(
@@ -255,6 +257,7 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
             sessions=sessions,
             reusable=plan.reusable,
         )
+    resolved = time.monotonic()
     try:
         with transaction.atomic():
             _lock_open(chunk.pk)
@@ -285,6 +288,14 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
                 _enqueue_finish(run.pk)
     except _Stale:
         return ChunkResult(ran=False)
+    log.info(
+        "Triage chunk %s: sorted in %.2f s, %d solved here in %.2f s, committed in %.2f s",
+        chunk.pk,
+        triaged - started,
+        len(plan.solve) if solved is not None else 0,
+        resolved - triaged,
+        time.monotonic() - resolved,
+    )
     settled = len(chunk.package_ids) - (0 if solved is not None else len(plan.solve))
     return ChunkResult(ran=True, figures=figures, run_complete=complete, settled=settled)
 

@@ -143,12 +143,20 @@ def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: Ko
     hawkey's solv cache on the way (it would delay both); the next process to load the
     repo does.
     """
+    started = time.monotonic()
     try:
         with inputs.solver_for(collection, repo_id, sessions, build_cache=False) as solver:
-            return _impact(collection, previous, solver, sessions) is not None
+            ready = _impact(collection, previous, solver, sessions) is not None
     except RepoUnavailable as exc:
         log.info("Nothing prepared for repo %s: %s", repo_id, exc)
         return False
+    log.info(
+        "Prepared repo %s and its change from repo %s in %.2f s",
+        repo_id,
+        previous,
+        time.monotonic() - started,
+    )
+    return ready
 
 
 # The impact of one repo change is the same for every triage chunk of a run: a worker
