@@ -8,6 +8,7 @@ On-disk layout of a cache root (one per host; several worker processes share it)
     <root>/<key>/                 a READY entry: downloaded, verified, renamed into place
     <root>/<key>/manifest.json    where librepo put repomd/primary/filelists/comps
     <root>/<key>/solv/            hawkey's solv cache for the entry (written by depsolve)
+    <root>/<key>/impacts/         changes from earlier repos to this one (services.impacts)
     <root>/.partial-<key>/        a download in progress (owned by the holder of the item lock)
     <root>/.<key>.lock            the item lock: exclusive while created, shared while read
     <root>/.index.lock            the directory lock: held only to count, evict and reserve

@@ -121,11 +121,24 @@ def dependents(sack: Sack, names: AbstractSet[str], kinds: Iterable[str]) -> set
     if not names:
         return found
     for package in hawkey.Query(sack).filter(arch__neq="src"):
-        for kind in kinds:
-            if any(_names_one_of(str(dep), names) for dep in getattr(package, kind)):
-                found.add(Nevra.of(package))
-                break
+        if _mentions(package, kinds, names):
+            found.add(Nevra.of(package))
     return found
+
+
+def _mentions(package: Package, kinds: tuple[str, ...], names: AbstractSet[str]) -> bool:
+    # ``_names_one_of`` inlined: this runs for every dependency of every package
+    for kind in kinds:
+        for dep in getattr(package, kind):
+            text = str(dep)
+            if text.startswith("("):
+                if not names.isdisjoint(capability_names(text)):
+                    return True
+            else:
+                first = text.split(None, 1)
+                if first and first[0] in names:
+                    return True
+    return False
 
 
 class ChangeImpact:
@@ -155,6 +168,13 @@ class ChangeImpact:
         #: install-set members that make a package "may be affected"
         self.hot: frozenset[Hashable] = frozenset(hot)
         self._touched_memo: dict[str, bool] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything but the sack, which only the construction uses (so an impact can be
+        pickled for the other processes of a host)."""
+        state = self.__dict__.copy()
+        state["sack"] = None
+        return state
 
     def _add_supplements(self, deps: Iterable[str]) -> set[Nevra]:
         """Keep rich Supplements for evaluation per install set; return plain ones' providers."""

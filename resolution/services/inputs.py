@@ -70,16 +70,25 @@ SOLVERS_KEPT = 2
 _solvers: OrderedDict[tuple[str, ...], Depsolver] = OrderedDict()
 
 
-def fetch(collection: Collection, repo_id: int, sessions: KojiSessions) -> None:
-    """Download the repo into this host's cache unless it is there; raises RepoUnavailable."""
-    config = dependency_config()
+@contextlib.contextmanager
+def local_repo(collection: Collection, repo_id: int, sessions: KojiSessions) -> Iterator[LocalRepo]:
+    """The repo in this host's cache (downloaded on a miss), held in the block; raises
+    RepoUnavailable."""
     try:
         with repo_cache().get(
-            descriptor(collection, repo_id), topurl(collection, sessions), config["repo_arch"]
-        ):
-            pass
+            descriptor(collection, repo_id),
+            topurl(collection, sessions),
+            dependency_config()["repo_arch"],
+        ) as local:
+            yield local
     except RepoError as exc:
         raise RepoUnavailable(str(exc)) from None
+
+
+def fetch(collection: Collection, repo_id: int, sessions: KojiSessions) -> None:
+    """Download the repo into this host's cache unless it is there; raises RepoUnavailable."""
+    with local_repo(collection, repo_id, sessions):
+        pass
 
 
 @contextlib.contextmanager

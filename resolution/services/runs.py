@@ -29,7 +29,6 @@ from django_q.tasks import async_task
 from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.models import ResolutionChunk, ResolutionRun, RunKind, RunState
-from resolution.services import inputs
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
@@ -237,15 +236,13 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
     """
     run = chunk.run
     started = time.monotonic()
-    with inputs.solver_for(run.collection, run.repo_id, sessions) as solver:
-        plan = triage(
-            collection=run.collection,
-            repo_id=run.repo_id,
-            group=run.build_group,
-            package_ids=chunk.package_ids,
-            solver=solver,
-            sessions=sessions,
-        )
+    plan = triage(
+        collection=run.collection,
+        repo_id=run.repo_id,
+        group=run.build_group,
+        package_ids=chunk.package_ids,
+        sessions=sessions,
+    )
     triaged = time.monotonic()
     solved = None
     if plan.solve and len(plan.solve) <= MIN_CHUNK_SIZE:

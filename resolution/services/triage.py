@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.db import connection
 
 from builds.koji import KojiSessions
 from packages.models import Collection
-from resolution.depsolve import ChangeImpact, Depsolver, diff_sacks
+from resolution.depsolve import ChangeImpact, diff_sacks
 from resolution.models import PackageResolution
 from resolution.services import inputs
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.dependencies import known_dependency_ids
+from resolution.services.impacts import shared_impact
 from resolution.services.inputs import RepoUnavailable
 
 log = logging.getLogger(__name__)
@@ -86,15 +89,14 @@ def triage(
     repo_id: int,
     group: Sequence[str],
     package_ids: Sequence[int],
-    solver: Depsolver,
     sessions: KojiSessions,
 ) -> Triage:
-    """Sort ``package_ids`` for a run against ``solver``'s repo (``repo_id``)."""
+    """Sort ``package_ids`` for a run against repo ``repo_id``."""
     started = time.monotonic()
     with connection.cursor() as cursor:
         cursor.execute(STORED_REPOS, [list(package_ids)])
         previous = sorted(row[0] for row in cursor.fetchall() if row[0] != repo_id)
-        impacts = {old: _impact(collection, old, solver, sessions) for old in previous}
+        impacts = {old: _impact(collection, old, repo_id, sessions) for old in previous}
         relevant = set().union(*(i.relevant_members for i in impacts.values() if i is not None))
         cursor.execute(FACTS, [sorted(relevant), inputs.koji_id(collection), list(package_ids)])
         rows = [_Facts(*row) for row in cursor.fetchall()]
@@ -135,18 +137,17 @@ def triage(
 
 
 def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: KojiSessions) -> bool:
-    """Load the repo's sack in this process and work out its change from repo ``previous``,
-    kept for the triage chunks this process takes; False when a repo cannot be had.
+    """Work out the change from repo ``previous`` to ``repo_id`` for every triage chunk of
+    the host (``impacts``); False when a repo cannot be had.
 
     A worker does this while the repo check is still loading the same sack and resolving
-    the base buildroot, so that its triage starts with both at hand.  Neither writes
-    hawkey's solv cache on the way (it would delay both); the next process to load the
-    repo does.
+    the base buildroot, so that the triage chunks start with it at hand.  It does not
+    write hawkey's solv cache of the new repo on the way (that would delay both loads);
+    the next process to load the repo does.
     """
     started = time.monotonic()
     try:
-        with inputs.solver_for(collection, repo_id, sessions, build_cache=False) as solver:
-            ready = _impact(collection, previous, solver, sessions) is not None
+        ready = _impact(collection, previous, repo_id, sessions, build_cache=False) is not None
     except RepoUnavailable as exc:
         log.info("Nothing prepared for repo %s: %s", repo_id, exc)
         return False
@@ -160,9 +161,9 @@ def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: Ko
 
 
 # The impact of one repo change is the same for every triage chunk of a run: a worker
-# process keeps the last one (keyed by both solvers, which it holds, so that their ids
-# cannot be reused while the entry lives).
-_kept_impacts: list[tuple[Depsolver, Depsolver, ChangeImpact]] = []
+# process keeps the last ones, over Dependency ids (hence per database as well).
+IMPACTS_KEPT = 2
+_kept_impacts: OrderedDict[tuple[str, ...], ChangeImpact] = OrderedDict()
 
 
 class _Facts(NamedTuple):
@@ -212,22 +213,50 @@ def _verdict(
     return same_build and facts.baseline == facts.stored_baseline
 
 
+class _PreviousRepoGone(Exception):
+    """The repo a package was last resolved on cannot be had any more."""
+
+
 def _impact(
-    collection: Collection, old: int, current: Depsolver, sessions: KojiSessions
+    collection: Collection, old: int, new: int, sessions: KojiSessions, *, build_cache: bool = True
 ) -> ChangeImpact | None:
-    """What changed from repo ``old`` to ``current``, over Dependency ids; None when the
-    old repo cannot be had any more (its packages are then solved again)."""
+    """What changed from repo ``old`` to repo ``new``, over Dependency ids; None when the
+    old repo cannot be had any more (its packages are then solved again).
+
+    Raises RepoUnavailable when the new repo cannot be had.
+    """
+    key = (
+        str(settings.DATABASES["default"]["NAME"]),
+        str(settings.KOSCHEI["directories"]["cachedir"]),
+        inputs.topurl(collection, sessions),
+        inputs.descriptor(collection, old).key,
+        inputs.descriptor(collection, new).key,
+        str(inputs.dependency_config()["ignore_weak_deps"]),
+    )
+    kept = _kept_impacts.get(key)
+    if kept is not None:
+        _kept_impacts.move_to_end(key)
+        return kept
+
+    def compute() -> ChangeImpact:
+        with inputs.solver_for(collection, new, sessions, build_cache=build_cache) as current:
+            try:
+                with inputs.solver_for(collection, old, sessions) as previous:
+                    diff = diff_sacks(previous.sack, current.sack)
+            except RepoUnavailable as exc:
+                raise _PreviousRepoGone(str(exc)) from None
+            return ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
+
     try:
-        with inputs.solver_for(collection, old, sessions) as previous:
-            for before, after, impact in _kept_impacts:
-                if before is previous and after is current:
-                    return impact
-            diff = diff_sacks(previous.sack, current.sack)
-    except RepoUnavailable as exc:
+        found = shared_impact(
+            collection=collection, old=old, new=new, sessions=sessions, compute=compute
+        )
+    except _PreviousRepoGone as exc:
         log.info("Previous repo %s unavailable, resolving its packages in full: %s", old, exc)
         return None
-    found = ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
     members: set[Any] = set(found.hot).union(*found.atom_providers.values())
     keyed = found.keyed(known_dependency_ids(members))
-    _kept_impacts[:] = [(previous, current, keyed)]
+    _kept_impacts[key] = keyed
+    while len(_kept_impacts) > IMPACTS_KEPT:
+        _kept_impacts.popitem(last=False)
     return keyed

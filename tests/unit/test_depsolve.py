@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -761,6 +762,30 @@ def test_rich_supplements_count_only_when_they_hold_for_the_install_set(tmp_path
     assert "tool-completion" in {
         d.name for d in Depsolver(newer).resolve(["tool"], ["bash"]).dependencies
     }
+
+
+def test_an_impact_pickles_without_its_sack_and_answers_the_same(tmp_path):
+    old = make_sack(tmp_path / "old", INCREMENTAL_BASE)
+    added = [Rpm("tool-completion", supplements=["(tool and bash)"]), Rpm("newcomer")]
+    new = make_sack(tmp_path / "new", INCREMENTAL_BASE + added)
+    impact = ChangeImpact(new, diff_sacks(old, new))
+    copy = pickle.loads(pickle.dumps(impact))  # noqa: S301 - our own bytes
+    assert copy.sack is None and impact.sack is new
+    assert (copy.hot, copy.capabilities, copy.diff) == (
+        impact.hot,
+        impact.capabilities,
+        impact.diff,
+    )
+    for brs in (["tool"], ["bash"], ["newcomer"], ["glibc"]):
+        installs = Depsolver(old).resolve(brs, ["bash"]).install_set
+        assert copy.may_affect(installs, brs, ["bash"]) == impact.may_affect(
+            installs, brs, ["bash"]
+        )
+    ids = {
+        n: i
+        for i, n in enumerate(sorted(impact.hot | set().union(*impact.atom_providers.values())))
+    }
+    assert copy.keyed(ids).hot == impact.keyed(ids).hot
 
 
 def test_indexed_file_owners_give_what_hawkeys_file_search_gives(tmp_path):

@@ -19,7 +19,8 @@ from resolution.models import (
     RunKind,
     RunState,
 )
-from resolution.services import inputs, runs
+from resolution.services import impacts, inputs, runs
+from resolution.services import triage as triage_service
 from resolution.services.runs import move_unchanged
 from resolution.services.triage import triage
 from tests.factories import make_build
@@ -80,15 +81,9 @@ def test_a_build_registered_after_the_triage_leaves_its_package_for_the_next_run
     repo = new_repo(koji_hub)
     group = last_run().build_group
     ids = list(Package.objects.filter(resolved=True).order_by("id").values_list("id", flat=True))
-    with inputs.solver_for(collection(), repo, sessions()) as solver:
-        plan = triage(
-            collection=collection(),
-            repo_id=repo,
-            group=group,
-            package_ids=ids,
-            solver=solver,
-            sessions=sessions(),
-        )
+    plan = triage(
+        collection=collection(), repo_id=repo, group=group, package_ids=ids, sessions=sessions()
+    )
     qux = package("qux")
     assert qux.pk in plan.unchanged and not plan.solve
     make_build(qux, version="9", release="1.fc42", repo_id=repo)  # registered meanwhile
@@ -202,3 +197,44 @@ def test_the_repo_check_has_a_worker_work_out_the_change_ahead_of_the_triage(
     # a previous repo Koji no longer has: nothing prepared, the triage solves everything
     assert original(collection().pk, repo, 999_999) is False
     assert original(0, repo, previous) is False  # an unknown collection
+
+
+def evict_and_break(koji_hub, cachedir, repo_id: int) -> None:
+    """Repo ``repo_id`` gone from this host's cache and unreadable in Koji."""
+    koji_hub.sim("corruptRepodata", repo_id, "x86_64", "primary")
+    for entry in (cachedir / "repodata").glob(f"*-{repo_id}"):
+        shutil.rmtree(entry)
+
+
+def test_the_change_is_worked_out_once_per_host_and_read_by_other_processes(
+    f42, koji_hub, cachedir, monkeypatch
+):
+    tasks.check_new_repos()
+    first = last_run().repo_id
+    repo = new_repo(koji_hub)
+    assert tasks.prepare_repo(collection().pk, repo, first) is True
+    files = sorted((cachedir / "repodata").glob(f"*-{repo}/{impacts.IMPACTS_DIR}/*.pickle"))
+    assert len(files) == 1
+    # another worker process: nothing in memory, and the previous repo cannot be had any
+    # more; only the file the first process left lets it sort the packages
+    monkeypatch.setattr(inputs, "_solvers", OrderedDict())
+    monkeypatch.setattr(triage_service, "_kept_impacts", OrderedDict())
+    evict_and_break(koji_hub, cachedir, first)
+    tasks.check_new_repos()
+    run = last_run()
+    assert run.repo_id == repo and run.state == RunState.DONE
+    assert run.solved == 0 and run.reused == run.packages == len(stored_repos())
+
+
+def test_an_unreadable_impact_file_is_worked_out_again(f42, koji_hub, cachedir, monkeypatch):
+    tasks.check_new_repos()
+    first = last_run().repo_id
+    repo = new_repo(koji_hub)
+    assert tasks.prepare_repo(collection().pk, repo, first) is True
+    [path] = (cachedir / "repodata").glob(f"*-{repo}/{impacts.IMPACTS_DIR}/*.pickle")
+    path.write_bytes(b"not a pickle")
+    monkeypatch.setattr(triage_service, "_kept_impacts", OrderedDict())
+    tasks.check_new_repos()
+    run = last_run()
+    assert run.state == RunState.DONE and run.solved == 0 and run.reused == run.packages
+    assert path.read_bytes() != b"not a pickle"
