@@ -29,7 +29,7 @@ from resolution.services import inputs
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.outcomes import eligible_packages
 from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
-from resolution.services.triage import stored_resolutions
+from resolution.services.triage import worth_triage
 from resolution.signals import send_collection_state_after_commit
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ def _new_repo(
         if base.resolved:
             kind = RunKind.FULL if full else RunKind.INCREMENTAL
             package_ids = eligible_packages(locked)
-            stored = set() if full else stored_resolutions(locked)
+            stored = set() if full else worth_triage(locked)
             run = start_run(
                 collection=locked,
                 repo_id=repo_id,

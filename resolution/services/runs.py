@@ -32,7 +32,7 @@ from resolution.models import ResolutionChunk, ResolutionRun, RunKind, RunState
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
-from resolution.services.triage import triage
+from resolution.services.triage import triage, without_jit
 
 log = logging.getLogger(__name__)
 
@@ -80,18 +80,11 @@ def _add_chunks(
 ) -> int:
     """Create the run's chunks (inside the caller's transaction); return how many.
 
-    With ``enqueue`` their tasks go out after commit, the triage chunk first; ``done``:
+    With ``enqueue`` their tasks go out after commit, the triage chunks last; ``done``:
     the caller resolved their packages itself and persists them in this transaction.
     """
     now = timezone.now() if enqueue else None
-    # the triage of a large run is shared by every worker too (each works out the repo
-    # change once), and goes first
-    shares = min(_workers(), -(-len(triage) // MIN_TRIAGE_SHARE))
     rows = [
-        ResolutionChunk(run=run, package_ids=part, triage=True, enqueued_at=now)
-        for part in (_split(triage, -(-len(triage) // shares)) if triage else [])
-    ]
-    rows += [
         ResolutionChunk(
             run=run,
             package_ids=part,
@@ -100,6 +93,13 @@ def _add_chunks(
             done=done,
         )
         for part in _split(package_ids, _chunk_size(len(package_ids)))
+    ]
+    # the triage of a large run is shared by every worker too; it goes last, as it may
+    # wait for the repo change being worked out (``triage.prepare``) while others solve
+    shares = min(_workers(), -(-len(triage) // MIN_TRIAGE_SHARE))
+    rows += [
+        ResolutionChunk(run=run, package_ids=part, triage=True, enqueued_at=now)
+        for part in (_split(triage, -(-len(triage) // shares)) if triage else [])
     ]
     chunks = ResolutionChunk.objects.bulk_create(rows)
     if enqueue and chunks:
@@ -120,9 +120,9 @@ def start_run(
 ) -> ResolutionRun:
     """Create a run and its chunks; with ``enqueue``, their tasks go out after commit.
 
-    ``package_ids`` are solved; ``triage`` packages (those with a stored resolution, in an
-    incremental run) go to triage chunks, which move those whose stored outcome holds and
-    add chunks for the others, while the first chunks already run.
+    ``package_ids`` are solved; ``triage`` packages (those with a stored resolution that
+    may still hold, in an incremental run) go to triage chunks, which move those whose
+    stored outcome holds and solve or add chunks for the others.
     Must run inside the caller's transaction; supersedes the collection's running runs.
     """
     ResolutionRun.objects.filter(collection=collection, state=RunState.RUNNING).update(
@@ -162,7 +162,7 @@ MOVE_UNCHANGED = f"""
 
 def move_unchanged(package_ids: Sequence[int], repo_id: int) -> tuple[int, int]:
     """Move packages whose stored outcome holds to the repo; return how many moved, and
-    how many of those are unresolved.
+    how many of those are unresolved.  Inside the caller's transaction.
 
     The conditions the triage checked on the last build and baseline are checked again
     here, so a package whose build changed since is left for the next run.
@@ -170,6 +170,7 @@ def move_unchanged(package_ids: Sequence[int], repo_id: int) -> tuple[int, int]:
     if not package_ids:
         return 0, 0
     with connection.cursor() as cursor:
+        without_jit(cursor)
         cursor.execute(MOVE_UNCHANGED, [repo_id, list(package_ids)])
         resolved = [row[0] for row in cursor.fetchall()]
     return len(resolved), resolved.count(False)

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from django.db.backends.utils import CursorWrapper
 
 from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.depsolve import ChangeImpact, diff_sacks
-from resolution.models import PackageResolution
 from resolution.services import inputs
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.dependencies import known_dependency_ids
@@ -74,13 +74,37 @@ FACTS = f"""
 """  # noqa: S608 - composed of constants
 
 
-def stored_resolutions(collection: Collection) -> set[int]:
-    """The collection's packages that have a stored resolution (the ones to triage)."""
-    return set(
-        PackageResolution.objects.filter(package__collection=collection).values_list(
-            "package_id", flat=True
-        )
-    )
+# A stored resolution was computed for the SRPM of the package's last complete build at
+# the time, which is the last build it records when that one had completed.  When that
+# build's version-release is not the current last complete build's, the SRPM is new (so
+# are the inputs): the package is solved at once instead of waiting for the triage.
+# Either answer is correct (the triage would send it to be solved); this one is faster.
+WORTH_TRIAGE = """
+    SELECT pr.package_id
+    FROM package_resolution pr
+    JOIN package p ON p.id = pr.package_id
+    LEFT JOIN build stored ON stored.id = pr.last_build_id
+    LEFT JOIN build current ON current.id = p.last_complete_build_id
+    WHERE p.collection_id = %s
+      AND (p.last_build_id IS NOT DISTINCT FROM pr.last_build_id
+           OR stored.version IS NOT DISTINCT FROM current.version
+              AND stored.release IS NOT DISTINCT FROM current.release)
+"""
+
+
+def without_jit(cursor: CursorWrapper) -> None:
+    """No JIT compilation for the rest of the transaction: the planner's estimates for
+    ``= ANY(array)`` over thousands of ids are far off, and compiling then costs more than
+    the statement."""
+    cursor.execute("SET LOCAL jit = off")
+
+
+def worth_triage(collection: Collection) -> set[int]:
+    """The collection's packages whose stored resolution may still hold (the ones to
+    triage): stored, and not built from a new SRPM since."""
+    with connection.cursor() as cursor:
+        cursor.execute(WORTH_TRIAGE, [collection.pk])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def triage(
@@ -96,8 +120,11 @@ def triage(
     with connection.cursor() as cursor:
         cursor.execute(STORED_REPOS, [list(package_ids)])
         previous = sorted(row[0] for row in cursor.fetchall() if row[0] != repo_id)
-        impacts = {old: _impact(collection, old, repo_id, sessions) for old in previous}
-        relevant = set().union(*(i.relevant_members for i in impacts.values() if i is not None))
+    # outside any transaction: working an impact out may download a repo
+    impacts = {old: _impact(collection, old, repo_id, sessions) for old in previous}
+    relevant = set().union(*(i.relevant_members for i in impacts.values() if i is not None))
+    with transaction.atomic(), connection.cursor() as cursor:
+        without_jit(cursor)
         cursor.execute(FACTS, [sorted(relevant), inputs.koji_id(collection), list(package_ids)])
         rows = [_Facts(*row) for row in cursor.fetchall()]
     # per previous repo: the BuildRequires an added package may now satisfy otherwise
