@@ -61,8 +61,11 @@ def _workers() -> int:
 
 
 def _chunk_size(packages: int) -> int:
-    """The configured size, smaller for a small run so that it spreads over every worker."""
-    return min(chunk_size(), max(MIN_CHUNK_SIZE, -(-packages // (2 * _workers()))))
+    """The configured size, smaller for a small run so that it spreads over every worker
+    (and evenly: a run of a few packages is one chunk per worker)."""
+    workers = _workers()
+    spread = max(MIN_CHUNK_SIZE, -(-packages // (2 * workers)))
+    return max(1, min(chunk_size(), spread, -(-packages // workers)))
 
 
 def _split(package_ids: Sequence[int], size: int) -> list[list[int]]:
