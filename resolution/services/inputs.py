@@ -114,6 +114,10 @@ def solver_for(
     )
     solver = _solvers.get(key)
     if solver is None:
+        # make room first: a sack of a large repo is ~100 MB, and loading the next one on
+        # top of every kept one slows the load and raises the process's peak memory
+        while len(_solvers) >= SOLVERS_KEPT:
+            _solvers.popitem(last=False)
         try:
             with repo_cache().get(repo, url, config["repo_arch"]) as local:
                 sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
@@ -121,8 +125,6 @@ def solver_for(
         except RepoError as exc:
             raise RepoUnavailable(str(exc)) from None
         _solvers[key] = solver
-        while len(_solvers) > SOLVERS_KEPT:
-            _solvers.popitem(last=False)
     _solvers.move_to_end(key)
     yield solver
 

@@ -29,7 +29,7 @@ from resolution.services import inputs
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.outcomes import eligible_packages
 from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
-from resolution.services.triage import worth_triage
+from resolution.services.triage import has_stored_resolutions
 from resolution.signals import send_collection_state_after_commit
 
 log = logging.getLogger(__name__)
@@ -157,14 +157,14 @@ def _new_repo(
         if base.resolved:
             kind = RunKind.FULL if full else RunKind.INCREMENTAL
             package_ids = eligible_packages(locked)
-            stored = set() if full else worth_triage(locked)
+            triaged = not full and has_stored_resolutions(locked)
             run = start_run(
                 collection=locked,
                 repo_id=repo_id,
                 kind=kind,
                 group=group,
-                package_ids=[pid for pid in package_ids if pid not in stored],
-                triage=[pid for pid in package_ids if pid in stored],
+                package_ids=[] if triaged else package_ids,
+                triage=package_ids if triaged else [],
                 enqueue=enqueue,
             )
     log.info(

@@ -12,7 +12,8 @@ The repo check compares the new repo with each repo the packages were last resol
   failed only on BuildRequires nothing provides, else every package its goal may have
   considered: when the change cannot touch that set and no added package provides one of
   its BuildRequires, it fails the same way again (unchanged); otherwise it is solved;
-- every other package is solved by a chunk.
+- every other package, one without a stored resolution included, is solved: by the triage
+  chunk itself when they are few, else by chunks it adds.
 So only packages that need work become chunks, and a small repo change costs little
 however large the collection.
 """
@@ -33,6 +34,7 @@ from django.db.backends.utils import CursorWrapper
 from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.depsolve import ChangeImpact, diff_sacks
+from resolution.models import PackageResolution
 from resolution.services import inputs
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.dependencies import known_dependency_ids
@@ -74,24 +76,6 @@ FACTS = f"""
 """  # noqa: S608 - composed of constants
 
 
-# A stored resolution was computed for the SRPM of the package's last complete build at
-# the time, which is the last build it records when that one had completed.  When that
-# build's version-release is not the current last complete build's, the SRPM is new (so
-# are the inputs): the package is solved at once instead of waiting for the triage.
-# Either answer is correct (the triage would send it to be solved); this one is faster.
-WORTH_TRIAGE = """
-    SELECT pr.package_id
-    FROM package_resolution pr
-    JOIN package p ON p.id = pr.package_id
-    LEFT JOIN build stored ON stored.id = pr.last_build_id
-    LEFT JOIN build current ON current.id = p.last_complete_build_id
-    WHERE p.collection_id = %s
-      AND (p.last_build_id IS NOT DISTINCT FROM pr.last_build_id
-           OR stored.version IS NOT DISTINCT FROM current.version
-              AND stored.release IS NOT DISTINCT FROM current.release)
-"""
-
-
 def without_jit(cursor: CursorWrapper) -> None:
     """No JIT compilation for the rest of the transaction: the planner's estimates for
     ``= ANY(array)`` over thousands of ids are far off, and compiling then costs more than
@@ -99,12 +83,14 @@ def without_jit(cursor: CursorWrapper) -> None:
     cursor.execute("SET LOCAL jit = off")
 
 
-def worth_triage(collection: Collection) -> set[int]:
-    """The collection's packages whose stored resolution may still hold (the ones to
-    triage): stored, and not built from a new SRPM since."""
-    with connection.cursor() as cursor:
-        cursor.execute(WORTH_TRIAGE, [collection.pk])
-        return {row[0] for row in cursor.fetchall()}
+def has_stored_resolutions(collection: Collection) -> bool:
+    """Whether an incremental run of the collection has anything to triage.
+
+    Then every eligible package goes to the triage: the few without a stored resolution
+    are solved there (they have no row in FACTS), which costs less than finding them
+    first with a scan of every stored install set.
+    """
+    return PackageResolution.objects.filter(package__collection=collection).exists()
 
 
 def triage(

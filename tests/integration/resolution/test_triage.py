@@ -240,19 +240,14 @@ def test_an_unreadable_impact_file_is_worked_out_again(f42, koji_hub, cachedir, 
     assert path.read_bytes() != b"not a pickle"
 
 
-def test_a_package_built_from_a_new_srpm_is_solved_without_waiting_for_the_triage(f42, koji_hub):
+def test_a_package_tracked_since_the_last_repo_is_solved_by_the_triage(f42, koji_hub):
+    Package.objects.filter(name="qux").update(tracked=False)
     tasks.check_new_repos()
-    qux, foo = package("qux"), package("foo")
-    koji_hub.sim("newBuild", "qux", {"binaries": [{"name": "qux"}]})  # a new version
-    call_command("refresh-builds", "f42")
-    same = foo.last_complete_build
-    make_build(foo, version=same.version, release=same.release)  # the same SRPM again
+    assert "qux" not in stored_repos()
+    Package.objects.filter(name="qux").update(tracked=True)
     repo = new_repo(koji_hub)
     tasks.check_new_repos()
     run = last_run()
-    triaged = {i for c in run.chunks.filter(triage=True) for i in c.package_ids}
-    first = run.chunks.order_by("id").first()
-    assert not first.triage and qux.pk in first.package_ids  # solved before the triage
-    assert qux.pk not in triaged and foo.pk in triaged
-    assert run.state == RunState.DONE
-    assert stored_repos()["qux"] == stored_repos()["foo"] == repo
+    assert package("qux").pk in run.chunks.get(triage=True).package_ids
+    assert run.state == RunState.DONE and run.solved == 1 and run.reused == run.packages - 1
+    assert stored_repos()["qux"] == repo and package("qux").resolved is True
