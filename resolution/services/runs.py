@@ -30,9 +30,9 @@ from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.models import ResolutionChunk, ResolutionRun, RunKind, RunState
 from resolution.services.baselines import BASELINE_JOIN
-from resolution.services.outcomes import resolve_packages
+from resolution.services.outcomes import ChunkOutcomes, resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
-from resolution.services.triage import triage, without_jit
+from resolution.services.triage import Triage, triage, without_jit
 
 log = logging.getLogger(__name__)
 
@@ -260,33 +260,7 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
         )
     resolved = time.monotonic()
     try:
-        with transaction.atomic():
-            _lock_open(chunk.pk)
-            moved, unresolved = move_unchanged(plan.unchanged, run.repo_id)
-            figures = PersistFigures(
-                processed=moved,
-                skipped=len(plan.unchanged) - moved,
-                changed=0,
-                problems=unresolved,
-                reused=moved,
-            )
-            if solved is not None:  # their chunk is made done, for the record
-                added = _add_chunks(
-                    run, plan.solve, reusable=plan.reusable, enqueue=False, done=True
-                )
-                figures += persist_outcomes(repo_id=run.repo_id, outcomes=solved.outcomes)
-                figures += PersistFigures(0, len(solved.skipped), 0, 0, 0)
-            else:
-                added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
-            complete = _count_chunk(
-                run.pk,
-                figures,
-                figures.skipped,
-                added_chunks=added,
-                done_chunks=1 + (added if solved is not None else 0),
-            )
-            if complete and enqueue:
-                _enqueue_finish(run.pk)
+        figures, complete = _commit_triage(chunk, plan, solved, enqueue=enqueue)
     except _Stale:
         return ChunkResult(ran=False)
     log.info(
@@ -299,6 +273,41 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
     )
     settled = len(chunk.package_ids) - (0 if solved is not None else len(plan.solve))
     return ChunkResult(ran=True, figures=figures, run_complete=complete, settled=settled)
+
+
+def _commit_triage(
+    chunk: ResolutionChunk, plan: Triage, solved: ChunkOutcomes | None, *, enqueue: bool
+) -> tuple[PersistFigures, bool]:
+    """In one transaction: mark the triage chunk done, move the unchanged packages, persist
+    those it ``solved`` (their chunk recorded as done) or add chunks for the rest, count it
+    all into the run; the figures and whether the run is complete.  Raises _Stale."""
+    run = chunk.run
+    with transaction.atomic():
+        _lock_open(chunk.pk)
+        moved, unresolved = move_unchanged(plan.unchanged, run.repo_id)
+        figures = PersistFigures(
+            processed=moved,
+            skipped=len(plan.unchanged) - moved,
+            changed=0,
+            problems=unresolved,
+            reused=moved,
+        )
+        if solved is not None:
+            added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=False, done=True)
+            figures += persist_outcomes(repo_id=run.repo_id, outcomes=solved.outcomes)
+            figures += PersistFigures(0, len(solved.skipped), 0, 0, 0)
+        else:
+            added = _add_chunks(run, plan.solve, reusable=plan.reusable, enqueue=enqueue)
+        complete = _count_chunk(
+            run.pk,
+            figures,
+            figures.skipped,
+            added_chunks=added,
+            done_chunks=1 + (added if solved is not None else 0),
+        )
+        if complete and enqueue:
+            _enqueue_finish(run.pk)
+    return figures, complete
 
 
 def _lock_open(chunk_id: int) -> None:
