@@ -103,12 +103,10 @@ def solver_for(
     """
     config = dependency_config()
     weak = bool(config["ignore_weak_deps"])
-    url = topurl(collection, sessions)
-    repo = descriptor(collection, repo_id)
     key = (
-        url,
+        topurl(collection, sessions),
         str(settings.KOSCHEI["directories"]["cachedir"]),
-        repo.key,
+        descriptor(collection, repo_id).key,
         str(config["resolve_for_arch"]),
         str(weak),
     )
@@ -118,12 +116,9 @@ def solver_for(
         # top of every kept one slows the load and raises the process's peak memory
         while len(_solvers) >= SOLVERS_KEPT:
             _solvers.popitem(last=False)
-        try:
-            with repo_cache().get(repo, url, config["repo_arch"]) as local:
-                sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
-                solver = Depsolver(sack, ignore_weak_deps=weak)
-        except RepoError as exc:
-            raise RepoUnavailable(str(exc)) from None
+        with local_repo(collection, repo_id, sessions) as local:
+            sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
+            solver = Depsolver(sack, ignore_weak_deps=weak)
         _solvers[key] = solver
     _solvers.move_to_end(key)
     yield solver

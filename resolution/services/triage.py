@@ -164,12 +164,13 @@ def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: Ko
     except RepoUnavailable as exc:
         log.info("Nothing prepared for repo %s: %s", repo_id, exc)
         return False
-    log.info(
-        "Prepared repo %s and its change from repo %s in %.2f s",
-        repo_id,
-        previous,
-        time.monotonic() - started,
-    )
+    if ready:
+        log.info(
+            "Prepared repo %s and its change from repo %s in %.2f s",
+            repo_id,
+            previous,
+            time.monotonic() - started,
+        )
     return ready
 
 
