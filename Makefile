@@ -30,7 +30,7 @@ typecheck:
 		packages/services builds/dependency_keys.py builds/services \
 		koschei_site/commands.py koschei_site/config_report.py koschei_site/database.py \
 		resolution/services builds/koji.py builds/arches.py kojisim \
-		resolution/repos.py resolution/depsolve resolution/tasks.py resolution/signals.py
+		resolution/repos.py resolution/depsolve resolution/tasks.py resolution/receivers.py packages/signals.py
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)

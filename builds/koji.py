@@ -13,7 +13,7 @@ import enum
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 from xmlrpc.client import Fault
 
 import koji
@@ -85,12 +85,18 @@ def create_session(config: Mapping[str, Any], *, anonymous: bool = False) -> Ses
     return session
 
 
+class ReadsKoji(Protocol):
+    """A collection, as far as choosing the Koji it reads from goes."""
+
+    secondary_mode: bool
+
+
 class KojiSessions:
     """The sessions a service needs, created on first use.
 
-    ``primary`` is authenticated and submits builds; ``for_reading(secondary_mode=...)``
-    is the anonymous session that reads packages, tags and repos (the secondary Koji for
-    a collection in secondary mode, else the primary hub).
+    ``primary`` is authenticated and submits builds; ``reading(collection)`` is the
+    anonymous session that reads a collection's packages, tags and repos (the secondary
+    Koji for a collection in secondary mode, else the primary hub).
     """
 
     def __init__(self, primary: Mapping[str, Any], secondary: Mapping[str, Any]) -> None:
@@ -109,6 +115,14 @@ class KojiSessions:
         if "primary" not in self._sessions:
             self._sessions["primary"] = create_session(self._configs["primary"])
         return self._sessions["primary"]
+
+    def reading(self, collection: ReadsKoji) -> Session:
+        """The anonymous session reading ``collection``'s packages, tags and repos."""
+        return self.for_reading(secondary_mode=collection.secondary_mode)
+
+    def reading_topurl(self, collection: ReadsKoji) -> str:
+        """Where the Koji that ``collection`` reads serves its files (repos, SRPMs)."""
+        return str(self.config(secondary=collection.secondary_mode)["topurl"])
 
     def for_reading(self, *, secondary_mode: bool = False) -> Session:
         key = "secondary" if secondary_mode else "anonymous"

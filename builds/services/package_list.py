@@ -35,7 +35,7 @@ def refresh_packages(*, collection: Collection, sessions: KojiSessions) -> Packa
     untracked.  Idempotent: a second run with the same Koji data changes nothing.
     Koji is read before the transaction starts.
     """
-    session = sessions.for_reading(secondary_mode=collection.secondary_mode)
+    session = sessions.reading(collection)
     koji_blocked = {
         p["package_name"]: bool(p["blocked"])
         for p in koji.list_packages(session, collection.dest_tag)

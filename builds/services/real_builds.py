@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -18,6 +17,7 @@ from builds.models import Build, KojiTask
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, koji_task_rows
 from packages.evr import compare_evr
 from packages.models import Collection, Package
+from packages.signals import send_dependency_changes_obsolete
 from packages.states import BuildState
 
 logger = logging.getLogger(__name__)
@@ -39,8 +39,7 @@ def clear_priority_data(package_ids: Iterable[int]) -> None:
     Package.objects.filter(pk__in=ids).update(
         manual_priority=0, dependency_priority=0, build_priority=0
     )
-    # resolution sits above builds: look the model up instead of importing it.
-    apps.get_model("resolution", "UnappliedChange").objects.filter(package_id__in=ids).delete()
+    send_dependency_changes_obsolete(ids)
 
 
 def register_real_builds(
@@ -56,7 +55,7 @@ def register_real_builds(
     registered (a concurrent run) are dropped, and the rest are inserted in bulk.  Only
     the packages that really got a build lose their priority data (spec 8.12 fixed).
     """
-    session = koji_session_for_reading(collection, sessions)
+    session = sessions.reading(collection)
     chunk = int(settings.KOSCHEI.get("real_builds_insert_chunk") or 50)
     inserted: list[Build] = []
     candidates = [
@@ -77,10 +76,6 @@ def register_real_builds(
         "register_real_builds %s: %s of %s registered", collection.name, len(inserted), len(infos)
     )
     return inserted
-
-
-def koji_session_for_reading(collection: Collection, sessions: KojiSessions) -> koji.Session:
-    return sessions.for_reading(secondary_mode=collection.secondary_mode)
 
 
 @transaction.atomic
@@ -146,7 +141,7 @@ def refresh_latest_builds(*, collection: Collection, sessions: KojiSessions) -> 
     last build, the newer builds were untagged: they are flagged, and the database
     triggers move the package's last-build pointers back.  Idempotent.
     """
-    session = koji_session_for_reading(collection, sessions)
+    session = sessions.reading(collection)
     infos = [i for i in koji.list_tagged_latest(session, collection.dest_tag) if i.get("task_id")]
     changes = RealBuildChanges()
     packages = _packages_by_name(collection)

@@ -46,7 +46,7 @@ def package_arches(*, package: Package, sessions: KojiSessions) -> set[str] | No
     collection = package.collection
     all_arches = koji.get_build_arches(sessions.primary, collection.build_tag)
     return get_srpm_arches(
-        session=sessions.for_reading(secondary_mode=collection.secondary_mode),
+        session=sessions.reading(collection),
         all_arches=all_arches,
         nvra=nvra,
         arch_override=package.arch_override,
@@ -69,7 +69,7 @@ def submit_build(
     if collection.latest_repo_id is None:
         raise ServiceError(f"Collection {collection.name} has no repo yet")
     config = sessions.config()
-    reading = sessions.for_reading(secondary_mode=collection.secondary_mode)
+    reading = sessions.reading(collection)
     found = koji.get_last_srpm(
         reading,
         collection.dest_tag,

@@ -6,13 +6,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from packages.models import Collection, LogEntry, Package, PackageGroup
 from packages.services.errors import ServiceError
+from packages.signals import send_dependency_changes_obsolete
 
 EDITABLE_ATTRIBUTES = frozenset(
     {"tracked", "manual_priority", "static_priority", "arch_override", "skip_resolution"}
@@ -106,10 +106,7 @@ def set_attribute_bulk(
         updates: dict[str, Any] = {attr: value}
         if attr == "skip_resolution" and value:
             updates["resolved"] = None
-            # resolution sits above packages: look the model up instead of importing it.
-            apps.get_model("resolution", "UnappliedChange").objects.filter(
-                package_id__in=ids
-            ).delete()
+            send_dependency_changes_obsolete(ids)
         Package.objects.filter(pk__in=ids).update(**updates)
         LogEntry.objects.bulk_create(entries)
         for package in chunk:

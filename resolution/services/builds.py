@@ -104,7 +104,7 @@ def _resolve_repo_builds(
     Chunks bound the memory (a repo may serve tens of thousands of ingested builds) and
     the transactions; a later chunk compares against keys an earlier one committed.
     """
-    session = inputs.reading_session(collection, sessions)
+    session = sessions.reading(collection)
     ordered = sorted(builds, key=lambda b: (b.started, b.pk))
     group = None
     if koji.get_repo_info(session, repo_id) is not None:

@@ -39,10 +39,6 @@ def koji_id(collection: Collection) -> str:
     return "secondary" if collection.secondary_mode else "primary"
 
 
-def reading_session(collection: Collection, sessions: KojiSessions) -> koji.Session:
-    return sessions.for_reading(secondary_mode=collection.secondary_mode)
-
-
 def dependency_config() -> Mapping[str, Any]:
     return settings.KOSCHEI["dependency"]
 
@@ -59,10 +55,6 @@ def descriptor(collection: Collection, repo_id: int) -> RepoDescriptor:
     return RepoDescriptor(koji_id(collection), collection.build_tag, repo_id)
 
 
-def topurl(collection: Collection, sessions: KojiSessions) -> str:
-    return str(sessions.config(secondary=collection.secondary_mode)["topurl"])
-
-
 # Repos never change once Koji made them, so a worker process keeps the last few loaded
 # sacks (with their Depsolver memos) for the chunks that follow; keyed by where the repo
 # came from as well, so two Koji hubs (or test servers) never share an entry.
@@ -77,7 +69,7 @@ def local_repo(collection: Collection, repo_id: int, sessions: KojiSessions) -> 
     try:
         with repo_cache().get(
             descriptor(collection, repo_id),
-            topurl(collection, sessions),
+            sessions.reading_topurl(collection),
             dependency_config()["repo_arch"],
         ) as local:
             yield local
@@ -104,7 +96,7 @@ def solver_for(
     config = dependency_config()
     weak = bool(config["ignore_weak_deps"])
     key = (
-        topurl(collection, sessions),
+        sessions.reading_topurl(collection),
         str(settings.KOSCHEI["directories"]["cachedir"]),
         descriptor(collection, repo_id).key,
         str(config["resolve_for_arch"]),
@@ -134,7 +126,7 @@ def _load(local: LocalRepo, arch: str, *, build_cache: bool) -> Any:
 def build_group(collection: Collection, repo_id: int, sessions: KojiSessions) -> list[str] | None:
     """The collection's build group as Koji had it when the repo was made; None if missing."""
     return koji.get_build_group(
-        reading_session(collection, sessions),
+        sessions.reading(collection),
         collection.build_tag,
         collection.build_group,
         repo_id,
@@ -158,7 +150,7 @@ def build_requires(
     )
     missing = [keys[k] for k in keys if k not in found]
     if missing:
-        fetched = koji.get_rpm_requires(reading_session(collection, sessions), missing)
+        fetched = koji.get_rpm_requires(sessions.reading(collection), missing)
         new = {
             nvra_key(n): reqs for n, reqs in zip(missing, fetched, strict=True) if reqs is not None
         }

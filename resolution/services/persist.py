@@ -17,6 +17,7 @@ from typing import Any
 from django.db import connection
 
 from packages.models import Package
+from packages.signals import send_package_states_after_commit
 from resolution.depsolve import Nevra
 from resolution.models import (
     PackageResolution,
@@ -26,7 +27,6 @@ from resolution.models import (
 )
 from resolution.services.dependencies import dependency_ids
 from resolution.services.outcomes import PackageOutcome
-from resolution.signals import send_package_states_after_commit
 
 
 @dataclass(frozen=True)

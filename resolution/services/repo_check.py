@@ -24,13 +24,13 @@ from builds import koji
 from builds.koji import KojiSessions
 from packages.models import Collection
 from packages.services import ServiceError
+from packages.signals import send_collection_state_after_commit
 from resolution.models import BuildrootProblem, ResolutionRun, RunKind, RunState
 from resolution.services import inputs
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.outcomes import eligible_packages
 from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
 from resolution.services.triage import has_stored_resolutions
-from resolution.signals import send_collection_state_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def check_collection(
     ``force`` re-resolves the latest repo even when it is not new (the operator
     command); ``full`` disables incremental reuse of stored install sets.
     """
-    session = inputs.reading_session(collection, sessions)
+    session = sessions.reading(collection)
     latest = koji.get_latest_repo(session, collection.build_tag)
     if latest is None:
         return RepoCheck(collection.name)
@@ -116,7 +116,7 @@ def _new_repo(
     enqueue: bool,
 ) -> RepoCheck:
     started = time.monotonic()
-    session = inputs.reading_session(collection, sessions)
+    session = sessions.reading(collection)
     if koji.get_repo_info(session, repo_id) is None:
         return _fail(collection, repo_id, f"Repo {repo_id} of {collection.build_tag} is dead")
     group = inputs.build_group(collection, repo_id, sessions)

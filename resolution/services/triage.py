@@ -242,7 +242,7 @@ def _impact(
     key = (
         str(settings.DATABASES["default"]["NAME"]),
         str(settings.KOSCHEI["directories"]["cachedir"]),
-        inputs.topurl(collection, sessions),
+        sessions.reading_topurl(collection),
         inputs.descriptor(collection, old).key,
         inputs.descriptor(collection, new).key,
         str(inputs.dependency_config()["ignore_weak_deps"]),

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from packages.models import Collection, Package
+from packages.signals import collection_state_changed, package_state_changed
 from resolution import tasks
 from resolution.models import (
     BuildrootProblem,
@@ -22,7 +23,6 @@ from resolution.models import (
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import persist_outcomes
 from resolution.services.repo_check import check_collection
-from resolution.signals import collection_state_changed, package_state_changed
 from tests.factories import make_build
 from tests.integration.resolution.conftest import (
     collection,
