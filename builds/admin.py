@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from builds.models import Build, KojiTask, ResourceConsumptionStats, ScalarStats
 from builds.services import request_cancel
 from koschei_site.admin_base import ADMIN_ENV, ReadOnlyAdmin, ReadOnlyTabularInline
-from packages.services import ServiceError
+from koschei_site.errors import ServiceError
 from packages.states import BuildState
 
 

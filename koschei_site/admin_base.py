@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from packages.services import ServiceError
+from koschei_site.errors import ServiceError
 from packages.states import LogEnvironment
 
 ADMIN_ENV = LogEnvironment.ADMIN

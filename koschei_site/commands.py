@@ -22,8 +22,9 @@ from django.db import transaction
 from tqdm import tqdm
 
 from builds.koji import KojiSessions
+from koschei_site.errors import ServiceError
 from packages.models import Collection
-from packages.services import ServiceError, command_user, get_collection
+from packages.services import command_user, get_collection
 from packages.states import LogEnvironment
 
 Progress = Callable[[int], None]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from builds.models import Build
-from packages.services import ServiceError, log_entry
+from koschei_site.errors import ServiceError
+from packages.services import log_entry
 from packages.services.tracking import AnyUser
 from packages.states import BuildState
 

@@ -8,8 +8,9 @@ from django.db import transaction
 
 from builds import koji
 from builds.koji import KojiSessions
+from koschei_site.errors import ServiceError
 from packages.models import Collection
-from packages.services import ServiceError, log_entry
+from packages.services import log_entry
 from packages.services.collection_settings import LOCAL_SETTINGS, edit_collection_settings
 from packages.services.tracking import AnyUser
 

@@ -13,8 +13,8 @@ from builds import koji
 from builds.arches import srpm_arches
 from builds.koji import KojiSessions
 from builds.models import Build
+from koschei_site.errors import ServiceError
 from packages.models import Package
-from packages.services import ServiceError
 from packages.states import BuildState
 
 logger = logging.getLogger(__name__)

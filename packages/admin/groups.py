@@ -12,9 +12,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin
+from koschei_site.errors import ServiceError
 from packages.models import GroupACL, PackageGroup, PackageGroupRelation
 from packages.services import (
-    ServiceError,
     create_group,
     delete_group,
     edit_group,

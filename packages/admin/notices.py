@@ -8,8 +8,9 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin, ReadOnlyAdmin, is_operator
+from koschei_site.errors import ServiceError
 from packages.models import AdminNotice, LogEntry
-from packages.services import ServiceError, clear_notice, set_notice
+from packages.services import clear_notice, set_notice
 
 
 @admin.register(AdminNotice)

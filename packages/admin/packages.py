@@ -13,8 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
+from koschei_site.errors import ServiceError
 from packages.models import BasePackage, Package
-from packages.services import ServiceError, set_package_attribute
+from packages.services import set_package_attribute
 from packages.services.tracking import normalize_arch_override, set_attribute_bulk
 from packages.states import BuildState, PackageState
 

@@ -13,7 +13,6 @@ from packages.services.collections import (
     get_collection,
     get_collection_group,
 )
-from packages.services.errors import ServiceError
 from packages.services.groups import (
     create_group,
     delete_group,
@@ -34,7 +33,6 @@ from packages.services.tracking import (
 )
 
 __all__ = [
-    "ServiceError",
     "clear_notice",
     "command_user",
     "create_collection_group",

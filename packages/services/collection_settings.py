@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db import transaction
 
+from koschei_site.errors import ServiceError
 from packages.models import Collection
 from packages.services.audit import log_entry
-from packages.services.errors import ServiceError
 from packages.services.tracking import AnyUser
 
 # Koji-derived fields (target, build_tag, dest_tag, secondary_mode) change only through

@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from koschei_site.errors import ServiceError
 from packages.models import Collection, CollectionGroup, CollectionGroupRelation
 from packages.services.audit import log_entry
-from packages.services.errors import ServiceError
 from packages.services.tracking import AnyUser
 from packages.states import LogEnvironment
 

@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from koschei_site.errors import ServiceError
 from packages.models import BasePackage, GroupACL, LogEntry, PackageGroup, PackageGroupRelation
 from packages.models.groups import NAME_PATTERN
 from packages.services.audit import log_entry
-from packages.services.errors import ServiceError
 from packages.services.tracking import CHUNK, AnyUser, Progress
 
 NAME_RE = re.compile(NAME_PATTERN)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from koschei_site.errors import ServiceError
 from packages.models import AdminNotice
 from packages.services.audit import log_entry
-from packages.services.errors import ServiceError
 
 
 @transaction.atomic

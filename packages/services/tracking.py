@@ -10,8 +10,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
+from koschei_site.errors import ServiceError
 from packages.models import Collection, LogEntry, Package, PackageGroup
-from packages.services.errors import ServiceError
 from packages.signals import send_dependency_changes_obsolete
 
 EDITABLE_ATTRIBUTES = frozenset(

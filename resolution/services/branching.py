@@ -13,8 +13,9 @@ from django.db import connection, transaction
 
 from builds.koji import KojiSessions
 from builds.services.collections import koji_tags
+from koschei_site.errors import ServiceError
 from packages.models import Collection, CollectionGroupRelation
-from packages.services import ServiceError, get_collection, log_entry
+from packages.services import get_collection, log_entry
 from packages.services.tracking import AnyUser
 
 PACKAGE_COLUMNS = (

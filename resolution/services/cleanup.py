@@ -8,7 +8,8 @@ from datetime import datetime
 
 from django.db import connection, transaction
 
-from packages.services import ServiceError, log_entry
+from koschei_site.errors import ServiceError
+from packages.services import log_entry
 from packages.services.tracking import AnyUser
 
 MIN_MONTHS = 2

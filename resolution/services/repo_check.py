@@ -22,8 +22,8 @@ from django_q.tasks import async_task
 
 from builds import koji
 from builds.koji import KojiSessions
+from koschei_site.errors import ServiceError
 from packages.models import Collection
-from packages.services import ServiceError
 from packages.signals import send_collection_state_after_commit
 from resolution.models import BuildrootProblem, ResolutionRun, RunKind, RunState
 from resolution.services import inputs

@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 
 from builds.services import request_cancel
+from koschei_site.errors import ServiceError
 from packages.models import LogEntry
-from packages.services import ServiceError
 from packages.states import BuildState, LogEnvironment
 from tests.factories import make_build, make_package, reload
 

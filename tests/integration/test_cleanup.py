@@ -6,7 +6,7 @@ import pytest
 from django.core.management.base import CommandError
 
 from builds.models import Build, KojiTask
-from packages.services import ServiceError
+from koschei_site.errors import ServiceError
 from packages.states import BuildState, LogEnvironment
 from resolution.models import AppliedChange, ResolutionChange, ResolutionProblem
 from resolution.services import delete_old_history

@@ -12,8 +12,8 @@ from builds.models import Build
 from builds.services.package_list import refresh_packages
 from builds.services.real_builds import refresh_latest_builds
 from builds.services.submit import package_arches, submit_build
+from koschei_site.errors import ServiceError
 from packages.models import Collection, Package
-from packages.services import ServiceError
 from packages.states import BuildState
 
 pytestmark = pytest.mark.django_db
