@@ -11,9 +11,9 @@ from django.utils.html import format_html
 
 from builds.models import Build, KojiTask, ResourceConsumptionStats, ScalarStats
 from builds.services import request_cancel
-from koschei_site.admin_base import ADMIN_ENV, ReadOnlyAdmin, ReadOnlyTabularInline
+from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
 from koschei_site.errors import ServiceError
-from packages.states import BuildState
+from packages.states import BuildState, LogEnvironment
 
 
 class KojiTaskInline(ReadOnlyTabularInline):
@@ -107,7 +107,7 @@ class BuildAdmin(ReadOnlyAdmin):
         requested = 0
         for build in queryset.filter(state=BuildState.RUNNING).order_by("pk"):
             try:
-                request_cancel(build=build, user=request.user, environment=ADMIN_ENV)
+                request_cancel(build=build, user=request.user, environment=LogEnvironment.ADMIN)
             except ServiceError as error:
                 refused[str(error)] += 1
             else:

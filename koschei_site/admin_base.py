@@ -15,9 +15,6 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from koschei_site.errors import ServiceError
-from packages.states import LogEnvironment
-
-ADMIN_ENV = LogEnvironment.ADMIN
 
 # The request attribute carrying a service error into the re-rendered change form.
 _SERVICE_ERROR = "_koschei_service_error"

@@ -1,14 +1,18 @@
 """Plumbing shared by the koschei-admin management commands (spec section 2.3).
 
 A command parses its arguments, calls one service, and prints a summary.  The base class
-turns a service's :class:`~packages.services.ServiceError` into a one-line
+turns a service's :class:`~koschei_site.errors.ServiceError` into a one-line
 ``CommandError``, runs the command in one transaction (so bad input changes nothing, not
 even the operator's user row), names the operator for the audit log, reads name lists
 from files or stdin, and draws a progress bar for long runs when a person is watching.
+Commands that read Koji switch the transaction off and open their own after reading
+(Koji is never called inside a transaction).
 """
 
 from __future__ import annotations
 
+import getpass
+import os
 import sys
 from argparse import ArgumentTypeError
 from collections.abc import Callable, Iterator
@@ -16,18 +20,22 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from tqdm import tqdm
 
-from builds.koji import KojiSessions
 from koschei_site.errors import ServiceError
-from packages.models import Collection
-from packages.services import command_user, get_collection
-from packages.states import LogEnvironment
 
 Progress = Callable[[int], None]
+
+
+def command_user() -> AbstractBaseUser:
+    """The operator running a command: $SUDO_USER, else the OS user; created on first use."""
+    name = os.environ.get("SUDO_USER") or getpass.getuser()
+    user, _ = get_user_model().objects.get_or_create(username=name)
+    return user
 
 
 class ProgressBar:
@@ -50,7 +58,6 @@ class KoscheiCommand(BaseCommand):
 
     # call_command(..., stdin=StringIO(...)) feeds ``-`` without a terminal.
     stealth_options = ("stdin",)
-    environment = LogEnvironment.ADMIN
     # Commands that manage their own transactions (or none) set this to False.
     atomic = True
 
@@ -70,7 +77,7 @@ class KoscheiCommand(BaseCommand):
 
     @property
     def operator(self) -> AbstractBaseUser:
-        """The audited user: $SUDO_USER, else the OS user (created on first use)."""
+        """The audited user (created on first use): see :func:`command_user`."""
         if self._operator is None:
             self._operator = command_user()
         return self._operator
@@ -117,23 +124,3 @@ def parse_bool(value: str) -> bool:
     if word in FALSE_WORDS:
         return False
     raise ArgumentTypeError(f"not a boolean: {value!r} (use true or false)")
-
-
-class CollectionsCommand(KoscheiCommand):
-    """A command that does the same thing for one named collection or for all of them."""
-
-    atomic = False  # Koji is read between the services' own transactions
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("collection", nargs="?", help="collection name (default: all)")
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        name = options["collection"]
-        collections = [get_collection(name)] if name else list(Collection.objects.all())
-        self.sessions = KojiSessions.from_settings()  # one login for every collection
-        for collection in collections:
-            self.done(f"{collection.name}: {self.run_for(collection)}")
-
-    def run_for(self, collection: Collection) -> object:
-        """Do the work for one collection; returns what to print as its summary."""
-        raise NotImplementedError

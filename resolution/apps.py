@@ -1,4 +1,4 @@
-"""App configuration for resolution."""
+"""App configuration for resolution: it receives the signals of the apps below it."""
 
 from django.apps import AppConfig
 
@@ -7,9 +7,13 @@ class ResolutionConfig(AppConfig):
     name = "resolution"
 
     def ready(self) -> None:
+        from builds.signals import collection_copied
         from packages.signals import dependency_changes_obsolete
-        from resolution.receivers import forget_unapplied_changes
+        from resolution import receivers
 
         dependency_changes_obsolete.connect(
-            forget_unapplied_changes, dispatch_uid="resolution.forget_unapplied_changes"
+            receivers.forget_unapplied_changes, dispatch_uid="resolution.forget_unapplied"
+        )
+        collection_copied.connect(
+            receivers.copy_resolution_history, dispatch_uid="resolution.copy_history"
         )

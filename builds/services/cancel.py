@@ -7,7 +7,7 @@ from django.db import transaction
 from builds.models import Build
 from koschei_site.errors import ServiceError
 from packages.services import log_entry
-from packages.services.tracking import AnyUser
+from packages.services.audit import AnyUser
 from packages.states import BuildState
 
 

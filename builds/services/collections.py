@@ -1,7 +1,14 @@
-"""Collections whose tags come from Koji: creating one and changing its target or mode."""
+"""Collections on a Koji target: reading the target, creating a collection, changing what
+Koji decides for it (target, tags, mode).
+
+Koji is read first (``read_target``, ``read_new_target``), outside any transaction; the
+writers take what was read and never call Koji.  ``new_collection`` is the one way a
+collection row comes to be: create, branch and fork all go through it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -10,100 +17,119 @@ from builds import koji
 from builds.koji import KojiSessions
 from koschei_site.errors import ServiceError
 from packages.models import Collection
-from packages.services import log_entry
-from packages.services.collection_settings import LOCAL_SETTINGS, edit_collection_settings
-from packages.services.tracking import AnyUser
+from packages.services import edit_collection_settings, log_entry
+from packages.services.audit import AnyUser
+from packages.services.collections import check_settings
 
 
-def koji_tags(*, sessions: KojiSessions, target: str, secondary_mode: bool) -> dict[str, str]:
-    """``build_tag`` and ``dest_tag`` of a Koji target; ServiceError when Koji lacks it."""
-    info = koji.get_build_target(sessions.for_reading(secondary_mode=secondary_mode), target)
+@dataclass(frozen=True)
+class KojiTarget:
+    """A Koji build target and its tags, read from the primary or the secondary Koji."""
+
+    name: str
+    build_tag: str
+    dest_tag: str
+    secondary_mode: bool
+
+    def fields(self, *, dest_tag: str | None) -> dict[str, Any]:
+        """A collection's Koji fields on this target; its dest tag defaults to the build tag
+        (upstream's default), not to Koji's dest tag."""
+        return {
+            "target": self.name,
+            "build_tag": self.build_tag,
+            "dest_tag": dest_tag or self.build_tag,
+            "secondary_mode": self.secondary_mode,
+        }
+
+
+def read_target(*, sessions: KojiSessions, name: str, secondary_mode: bool) -> KojiTarget:
+    """The Koji target ``name``; ServiceError when Koji lacks it.  Calls Koji."""
+    info = koji.get_build_target(sessions.for_reading(secondary_mode=secondary_mode), name)
     if not info:
         raise ServiceError("Target not found in Koji")
-    return {"build_tag": info["build_tag_name"], "dest_tag": info["dest_tag_name"]}
+    return KojiTarget(name, info["build_tag_name"], info["dest_tag_name"], secondary_mode)
 
 
-def create_collection(
-    *,
-    name: str,
-    display_name: str,
-    target: str,
-    sessions: KojiSessions,
-    user: AnyUser,
-    environment: str,
-    dest_tag: str | None = None,
-    secondary_mode: bool = False,
-    **settings: Any,
-) -> Collection:
-    """Create a collection for a Koji target; ``dest_tag`` defaults to its build tag.
-
-    ``settings`` are the Koji-independent fields (order, priority_coefficient,
-    build_group, poll_untracked, bugzilla_product, bugzilla_version).  Koji is asked
-    before anything is written.
-    """
-    _check_settings(settings)
-    if Collection.objects.filter(name=name).exists():
-        raise ServiceError("Object already exists")
-    tags = koji_tags(sessions=sessions, target=target, secondary_mode=secondary_mode)
-    with transaction.atomic():
-        collection = Collection.objects.create(
-            name=name,
-            display_name=display_name,
-            target=target,
-            build_tag=tags["build_tag"],
-            dest_tag=dest_tag or tags["build_tag"],
-            secondary_mode=secondary_mode,
-            **settings,
-        )
-        log_entry(user=user, environment=environment, message=f"Collection {name} created")
-    return collection
-
-
-def edit_collection(
+def read_new_target(
     *,
     collection: Collection,
     sessions: KojiSessions,
+    name: str | None = None,
+    secondary_mode: bool | None = None,
+) -> KojiTarget | None:
+    """The target an edit moves ``collection`` to (a new target name, or the same target
+    read in another mode); None when neither changes.  Calls Koji."""
+    mode = collection.secondary_mode if secondary_mode is None else secondary_mode
+    if name is None and mode == collection.secondary_mode:
+        return None
+    return read_target(sessions=sessions, name=name or collection.target, secondary_mode=mode)
+
+
+def new_collection(
+    *,
+    name: str,
+    target: KojiTarget,
+    dest_tag: str | None,
+    settings: dict[str, Any],
+) -> Collection:
+    """Insert a collection on ``target`` with ``settings`` (some of ``Collection.SETTINGS``,
+    ``display_name`` among them); ServiceError when the name is taken.  Not audited."""
+    check_settings(settings)
+    if not settings.get("display_name"):
+        raise ServiceError("display_name must not be empty")
+    if Collection.objects.filter(name=name).exists():
+        raise ServiceError("Object already exists")
+    return Collection.objects.create(name=name, **target.fields(dest_tag=dest_tag), **settings)
+
+
+@transaction.atomic
+def create_collection(
+    *,
+    name: str,
+    target: KojiTarget,
+    user: AnyUser,
+    environment: str,
+    dest_tag: str | None = None,
+    **settings: Any,
+) -> Collection:
+    """Create a collection on a target read from Koji; audited as "Collection X created"."""
+    collection = new_collection(name=name, target=target, dest_tag=dest_tag, settings=settings)
+    log_entry(user=user, environment=environment, message=f"Collection {name} created")
+    return collection
+
+
+@transaction.atomic
+def edit_collection(
+    *,
+    collection: Collection,
     user: AnyUser,
     environment: str,
     new_name: str | None = None,
-    target: str | None = None,
+    target: KojiTarget | None = None,
     dest_tag: str | None = None,
-    secondary_mode: bool | None = None,
     **settings: Any,
 ) -> list[str]:
-    """Change a collection; a new target or mode re-reads its tags from Koji.
-
-    Returns the names of the fields that changed; audited as "Collection X modified".
-    """
+    """Change a collection: settings, name, and the Koji fields of a ``target`` read by
+    ``read_new_target``.  Returns the fields that changed; audited once as
+    "Collection X modified"."""
     settings = {k: v for k, v in settings.items() if v is not None}
-    _check_settings(settings)
+    check_settings(settings)
     koji_fields: dict[str, Any] = {}
-    mode = collection.secondary_mode if secondary_mode is None else secondary_mode
-    if target is not None or mode != collection.secondary_mode:
-        tags = koji_tags(sessions=sessions, target=target or collection.target, secondary_mode=mode)
-        koji_fields.update(
-            target=target or collection.target, build_tag=tags["build_tag"], secondary_mode=mode
-        )
-    if dest_tag:
+    if target is not None:
+        koji_fields = target.fields(dest_tag=dest_tag or collection.dest_tag)
+    elif dest_tag:
         koji_fields["dest_tag"] = dest_tag
     if new_name and new_name != collection.name:
         if Collection.objects.filter(name=new_name).exists():
             raise ServiceError("Object already exists")
         koji_fields["name"] = new_name
-    with transaction.atomic():
-        changed = edit_collection_settings(
-            collection=collection, changes=settings, user=user, environment=environment
-        )
-        changed += _set_fields(
-            collection, koji_fields, user=user, environment=environment, audited=not changed
-        )
+    changed = edit_collection_settings(
+        collection=collection, changes=settings, user=user, environment=environment
+    )
+    changed += _set_fields(
+        collection, koji_fields, user=user, environment=environment, audited=not changed
+    )
     return changed
-
-
-def _check_settings(settings: dict[str, Any]) -> None:
-    unknown = sorted(set(settings) - LOCAL_SETTINGS)
-    if unknown:
-        raise ServiceError(f"Unknown collection settings: {', '.join(unknown)}")
 
 
 def _set_fields(

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin, StaffPermissionsMixin
+from koschei_site.admin_base import KoscheiAdmin, StaffPermissionsMixin
 from packages.models import Collection, CollectionGroup, CollectionGroupRelation, Package
 from packages.services import (
     create_collection_group,
@@ -17,12 +17,14 @@ from packages.services import (
     edit_collection_group,
     edit_collection_settings,
 )
-from packages.services.collection_settings import LOCAL_SETTINGS
+from packages.states import LogEnvironment
 
 CREATE_HINT = (
     "Collections are created with `manage.py create-collection` (it looks the target up "
     "in Koji); here you can edit an existing one."
 )
+
+REPO_STATE = ("state_string", "latest_repo_id", "latest_repo_resolved", "repo_error")
 
 
 @admin.register(Collection)
@@ -46,35 +48,9 @@ class CollectionAdmin(KoscheiAdmin):
     )
     list_filter = ("secondary_mode", "poll_untracked", "latest_repo_resolved")
     search_fields = ("name", "display_name", "target")
-    fields = (
-        "name",
-        "display_name",
-        "order",
-        "priority_coefficient",
-        "build_group",
-        "poll_untracked",
-        "bugzilla_product",
-        "bugzilla_version",
-        "secondary_mode",
-        "target",
-        "build_tag",
-        "dest_tag",
-        "state_string",
-        "latest_repo_id",
-        "latest_repo_resolved",
-        "repo_error",
-    )
-    readonly_fields = (
-        "name",
-        "secondary_mode",
-        "target",
-        "build_tag",
-        "dest_tag",
-        "state_string",
-        "latest_repo_id",
-        "latest_repo_resolved",
-        "repo_error",
-    )
+    # Only the settings are editable here; the rest is Koji's or the resolver's.
+    fields = ("name", *Collection.SETTINGS, *Collection.KOJI_FIELDS, *REPO_STATE)
+    readonly_fields = ("name", *Collection.KOJI_FIELDS, *REPO_STATE)
 
     @admin.display(description="state")
     def state_string(self, obj: Collection) -> str:
@@ -92,14 +68,16 @@ class CollectionAdmin(KoscheiAdmin):
         return super().changelist_view(request, {**(extra_context or {}), "hint": CREATE_HINT})
 
     def save_model(self, request: HttpRequest, obj: Collection, form: Any, change: bool) -> None:
-        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in LOCAL_SETTINGS}
+        changes = {f: form.cleaned_data[f] for f in form.changed_data if f in Collection.SETTINGS}
         edit_collection_settings(
-            collection=obj, changes=changes, user=request.user, environment=ADMIN_ENV
+            collection=obj, changes=changes, user=request.user, environment=LogEnvironment.ADMIN
         )
 
     def delete_model(self, request: HttpRequest, obj: Collection) -> None:
         # The confirmation page (which lists the package count) is the operator's --force.
-        delete_collection(collection=obj, force=True, user=request.user, environment=ADMIN_ENV)
+        delete_collection(
+            collection=obj, force=True, user=request.user, environment=LogEnvironment.ADMIN
+        )
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
         """A summary instead of Django's walk over every package and build (far too many)."""
@@ -156,7 +134,7 @@ class CollectionGroupAdmin(KoscheiAdmin):
             # Django's change message still looks for what the formset saved.
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         group = form.instance
-        audit = {"user": request.user, "environment": ADMIN_ENV}
+        audit = {"user": request.user, "environment": LogEnvironment.ADMIN}
         if not change:
             created = create_collection_group(
                 name=group.name, display_name=group.display_name, collections=names, **audit
@@ -172,4 +150,4 @@ class CollectionGroupAdmin(KoscheiAdmin):
             )
 
     def delete_model(self, request: HttpRequest, obj: CollectionGroup) -> None:
-        delete_collection_group(group=obj, user=request.user, environment=ADMIN_ENV)
+        delete_collection_group(group=obj, user=request.user, environment=LogEnvironment.ADMIN)

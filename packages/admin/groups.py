@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin
+from koschei_site.admin_base import KoscheiAdmin
 from koschei_site.errors import ServiceError
 from packages.models import GroupACL, PackageGroup, PackageGroupRelation
 from packages.services import (
@@ -22,6 +22,7 @@ from packages.services import (
     set_group_maintainers,
 )
 from packages.services.groups import NAME_RE
+from packages.states import LogEnvironment
 
 SPLIT = re.compile(r"[\s,]+")
 
@@ -102,7 +103,7 @@ class PackageGroupAdmin(KoscheiAdmin):
             group = create_group(
                 full_name=obj.full_name,
                 user=request.user,
-                environment=ADMIN_ENV,
+                environment=LogEnvironment.ADMIN,
                 content=packages or None,
                 maintainers=maintainers,
             )
@@ -110,7 +111,7 @@ class PackageGroupAdmin(KoscheiAdmin):
             obj._state.adding = False
             return
         group = PackageGroup.objects.select_for_update().get(pk=obj.pk)
-        audit = {"user": request.user, "environment": ADMIN_ENV}
+        audit = {"user": request.user, "environment": LogEnvironment.ADMIN}
         if {"namespace", "name"} & set(form.changed_data):
             edit_group(
                 group=group,
@@ -125,7 +126,7 @@ class PackageGroupAdmin(KoscheiAdmin):
             set_group_maintainers(group=group, usernames=maintainers, **audit)
 
     def delete_model(self, request: HttpRequest, obj: PackageGroup) -> None:
-        delete_group(group=obj, user=request.user, environment=ADMIN_ENV)
+        delete_group(group=obj, user=request.user, environment=LogEnvironment.ADMIN)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[Any, ...]:
         """A summary: Django would list every membership row of a big group."""
@@ -171,7 +172,7 @@ class GroupACLAdmin(KoscheiAdmin):
             usernames=[username],
             append=True,
             user=request.user,
-            environment=ADMIN_ENV,
+            environment=LogEnvironment.ADMIN,
         )
         acl = GroupACL.objects.get(group=obj.group, user__username=username)
         obj.pk, obj.user = acl.pk, acl.user
@@ -183,5 +184,8 @@ class GroupACLAdmin(KoscheiAdmin):
         if not remaining:
             raise ServiceError(f"Group {group.full_name} must keep at least one maintainer")
         set_group_maintainers(
-            group=group, usernames=list(remaining), user=request.user, environment=ADMIN_ENV
+            group=group,
+            usernames=list(remaining),
+            user=request.user,
+            environment=LogEnvironment.ADMIN,
         )

@@ -7,10 +7,11 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin, ReadOnlyAdmin, is_operator
+from koschei_site.admin_base import KoscheiAdmin, ReadOnlyAdmin, is_operator
 from koschei_site.errors import ServiceError
 from packages.models import AdminNotice, LogEntry
 from packages.services import clear_notice, set_notice
+from packages.states import LogEnvironment
 
 
 @admin.register(AdminNotice)
@@ -29,14 +30,16 @@ class AdminNoticeAdmin(KoscheiAdmin):
     def save_model(self, request: HttpRequest, obj: AdminNotice, form: Any, change: bool) -> None:
         if obj.key and obj.key != AdminNotice.GLOBAL:
             raise ServiceError(f"Only the {AdminNotice.GLOBAL} notice is shown; edit that one")
-        notice = set_notice(content=obj.content, user=request.user, environment=ADMIN_ENV)
+        notice = set_notice(
+            content=obj.content, user=request.user, environment=LogEnvironment.ADMIN
+        )
         obj.key, obj.content = notice.key, notice.content
         obj._state.adding = False
 
     def delete_model(self, request: HttpRequest, obj: AdminNotice) -> None:
         if obj.key != AdminNotice.GLOBAL:
             raise ServiceError(f"Only the {AdminNotice.GLOBAL} notice is managed here")
-        clear_notice(user=request.user, environment=ADMIN_ENV)
+        clear_notice(user=request.user, environment=LogEnvironment.ADMIN)
 
 
 @admin.register(LogEntry)

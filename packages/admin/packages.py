@@ -12,12 +12,12 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from koschei_site.admin_base import ADMIN_ENV, KoscheiAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
+from koschei_site.admin_base import KoscheiAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
 from koschei_site.errors import ServiceError
 from packages.models import BasePackage, Package
 from packages.services import set_package_attribute
 from packages.services.tracking import normalize_arch_override, set_attribute_bulk
-from packages.states import BuildState, PackageState
+from packages.states import BuildState, LogEnvironment, PackageState
 
 # The attributes an operator (or any packager, on the web) may set; the order is the
 # order in which a change form's edits are applied and audited.
@@ -237,7 +237,7 @@ class PackageAdmin(KoscheiAdmin):
                     attr=attr,
                     value=form.cleaned_data[attr],
                     user=request.user,
-                    environment=ADMIN_ENV,
+                    environment=LogEnvironment.ADMIN,
                 )
 
     def set_bulk(
@@ -247,7 +247,11 @@ class PackageAdmin(KoscheiAdmin):
         packages = Package.objects.filter(pk__in=queryset.values("pk")).select_related("collection")
         try:
             changed = set_attribute_bulk(
-                packages=packages, attr=attr, value=value, user=request.user, environment=ADMIN_ENV
+                packages=packages,
+                attr=attr,
+                value=value,
+                user=request.user,
+                environment=LogEnvironment.ADMIN,
             )
         except ServiceError as error:
             messages.error(request, str(error))

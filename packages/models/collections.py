@@ -9,6 +9,19 @@ from django.db.models import Q
 class Collection(models.Model):
     """A Koji target/tag pair whose packages Koschei tracks, e.g. ``f42``."""
 
+    # What an operator may change without asking Koji (forms, commands, branching copy them).
+    SETTINGS = (
+        "display_name",
+        "order",
+        "priority_coefficient",
+        "build_group",
+        "poll_untracked",
+        "bugzilla_product",
+        "bugzilla_version",
+    )
+    # What Koji decides: changed only by the services that read the target from Koji.
+    KOJI_FIELDS = ("secondary_mode", "target", "build_tag", "dest_tag")
+
     order = models.IntegerField(default=100)
     name = models.CharField(max_length=255, unique=True)
     display_name = models.CharField(max_length=255)

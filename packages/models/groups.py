@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -20,22 +20,6 @@ class PackageGroupQuerySet(models.QuerySet["PackageGroup"]):
     def with_package_count(self) -> PackageGroupQuerySet:
         """Annotate ``package_count``: members not blocked in every collection."""
         return self.annotate(package_count=Count("members", filter=Q(members__all_blocked=False)))
-
-    def global_groups(self) -> PackageGroupQuerySet:
-        return self.filter(namespace__isnull=True)
-
-    def editable_by(self, user: Any) -> PackageGroupQuerySet:
-        """Groups the user may edit: all for staff, maintained ones for others."""
-        if getattr(user, "is_staff", False):
-            return self
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(maintainers=user)
-
-    def by_full_name(self, full_name: str) -> PackageGroupQuerySet:
-        """Filter by ``ns/name`` or ``name`` (global)."""
-        namespace, _, name = full_name.rpartition("/")
-        return self.filter(namespace=namespace or None, name=name)
 
 
 class PackageGroup(models.Model):
@@ -73,14 +57,6 @@ class PackageGroup(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.namespace}/{self.name}" if self.namespace else self.name
-
-    def is_editable_by(self, user: object) -> bool:
-        """Staff edit every group; other users only groups they maintain."""
-        if getattr(user, "is_staff", False):
-            return True
-        if not getattr(user, "is_authenticated", False):
-            return False
-        return self.maintainers.filter(pk=user.pk).exists()  # type: ignore[attr-defined]
 
 
 class PackageGroupRelation(models.Model):

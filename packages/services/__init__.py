@@ -3,15 +3,17 @@
 Views, commands, admin actions and tasks call them; they validate, write, and audit.
 """
 
-from packages.services.audit import command_user, log_entry
-from packages.services.collection_settings import edit_collection_settings
-from packages.services.collections import (
+from packages.services.audit import log_entry
+from packages.services.collection_groups import (
     create_collection_group,
-    delete_collection,
     delete_collection_group,
     edit_collection_group,
-    get_collection,
     get_collection_group,
+)
+from packages.services.collections import (
+    delete_collection,
+    edit_collection_settings,
+    get_collection,
 )
 from packages.services.groups import (
     create_group,
@@ -34,7 +36,6 @@ from packages.services.tracking import (
 
 __all__ = [
     "clear_notice",
-    "command_user",
     "create_collection_group",
     "create_group",
     "delete_collection",

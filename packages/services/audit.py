@@ -1,29 +1,19 @@
-"""Audit log entries and the identity of the operator running a command."""
+"""Audit log entries (the operator a command runs for is named by ``koschei_site.commands``)."""
 
 from __future__ import annotations
 
-import getpass
-import os
-
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from packages.models import BasePackage, LogEntry
 from packages.states import LogEnvironment
 
-User = get_user_model()
-
-
-def command_user() -> AbstractBaseUser:
-    """The user named by $SUDO_USER, else the OS user; created on first use."""
-    name = os.environ.get("SUDO_USER") or getpass.getuser()
-    user, _ = User.objects.get_or_create(username=name)
-    return user
+# Who a service acts for: a user, Django's anonymous user, or nobody (the backend).
+AnyUser = AbstractBaseUser | AnonymousUser | None
 
 
 def log_entry(
     *,
-    user: AbstractBaseUser | AnonymousUser | None,
+    user: AnyUser,
     environment: str,
     message: str,
     base: BasePackage | None = None,

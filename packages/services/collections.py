@@ -1,16 +1,19 @@
-"""Deleting collections and managing collection groups (creation needs Koji: next issue)."""
+"""Collections without Koji: looking one up, editing its settings, deleting it.
+
+Creating a collection, or changing what Koji decides for it (target, tags, mode), reads
+Koji: those services are ``builds.services.collections`` and ``builds.services.branching``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import math
+from typing import Any
 
 from django.db import connection, transaction
 
 from koschei_site.errors import ServiceError
-from packages.models import Collection, CollectionGroup, CollectionGroupRelation
-from packages.services.audit import log_entry
-from packages.services.tracking import AnyUser
-from packages.states import LogEnvironment
+from packages.models import Collection
+from packages.services.audit import AnyUser, log_entry
 
 
 def get_collection(name: str) -> Collection:
@@ -19,6 +22,45 @@ def get_collection(name: str) -> Collection:
         return Collection.objects.get(name=name)
     except Collection.DoesNotExist:
         raise ServiceError(f"Collection not found: {name}") from None
+
+
+def check_settings(settings: dict[str, Any]) -> None:
+    """ServiceError unless every key is one of ``Collection.SETTINGS`` with a sane value."""
+    unknown = sorted(set(settings) - set(Collection.SETTINGS))
+    if unknown:
+        raise ServiceError(f"Not editable without Koji: {', '.join(unknown)}")
+    for field in ("display_name", "build_group"):
+        if field in settings and not str(settings[field] or "").strip():
+            raise ServiceError(f"{field} must not be empty")
+    coefficient = settings.get("priority_coefficient", 0)
+    if isinstance(coefficient, bool) or not isinstance(coefficient, int | float):
+        raise ServiceError("priority_coefficient must be a number")
+    if not math.isfinite(coefficient):
+        raise ServiceError("priority_coefficient must be a finite number")
+    order = settings.get("order", 0)
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise ServiceError("order must be an integer")
+
+
+@transaction.atomic
+def edit_collection_settings(
+    *, collection: Collection, changes: dict[str, Any], user: AnyUser, environment: str
+) -> list[str]:
+    """Set some of a collection's ``SETTINGS``; returns the fields that changed.
+
+    Audited as "Collection X modified" when anything changed.
+    """
+    check_settings(changes)
+    locked = Collection.objects.select_for_update().get(pk=collection.pk)
+    changed = [field for field, value in changes.items() if getattr(locked, field) != value]
+    if not changed:
+        return []
+    for field in changed:
+        setattr(locked, field, changes[field])
+        setattr(collection, field, changes[field])
+    locked.save(update_fields=changed)
+    log_entry(user=user, environment=environment, message=f"Collection {locked.name} modified")
+    return changed
 
 
 @transaction.atomic
@@ -37,87 +79,3 @@ def delete_collection(
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM collection WHERE id = %s", [collection.pk])
     log_entry(user=user, environment=environment, message=f"Collection {collection.name} deleted")
-
-
-def get_collection_group(name: str) -> CollectionGroup:
-    """The collection group with this name; ServiceError if there is none."""
-    try:
-        return CollectionGroup.objects.get(name=name)
-    except CollectionGroup.DoesNotExist:
-        raise ServiceError(f"Collection group not found: {name}") from None
-
-
-def _audit(user: AnyUser, environment: str, message: str) -> None:
-    # Collection groups have no audit message upstream; callers that know who acts
-    # (commands, admin) pass a user and get one, the demo loader passes none.
-    if user is not None:
-        log_entry(user=user, environment=environment, message=message)
-
-
-def _collections(names: Iterable[str]) -> list[Collection]:
-    wanted = list(dict.fromkeys(names))
-    found = list(Collection.objects.filter(name__in=wanted))
-    missing = sorted(set(wanted) - {c.name for c in found})
-    if missing:
-        raise ServiceError(f"Some collections weren't found: {', '.join(missing)}")
-    return found
-
-
-def _set_members(group: CollectionGroup, collections: list[Collection]) -> None:
-    CollectionGroupRelation.objects.filter(group=group).delete()
-    CollectionGroupRelation.objects.bulk_create(
-        [CollectionGroupRelation(group=group, collection=c) for c in collections]
-    )
-
-
-@transaction.atomic
-def create_collection_group(
-    *,
-    name: str,
-    display_name: str,
-    collections: Iterable[str] = (),
-    user: AnyUser = None,
-    environment: str = LogEnvironment.ADMIN,
-) -> CollectionGroup:
-    """Create a collection group with its member collections; audited when a user is given."""
-    name, display_name = name.strip(), display_name.strip()
-    if not name or not display_name:
-        raise ServiceError("Collection group name and display name must not be empty")
-    if CollectionGroup.objects.filter(name=name).exists():
-        raise ServiceError(f"Collection group already exists: {name}")
-    members = _collections(collections)
-    group = CollectionGroup.objects.create(name=name, display_name=display_name)
-    _set_members(group, members)
-    _audit(user, environment, f"Collection group {name} created")
-    return group
-
-
-@transaction.atomic
-def edit_collection_group(
-    *,
-    group: CollectionGroup,
-    display_name: str | None = None,
-    collections: Iterable[str] | None = None,
-    user: AnyUser = None,
-    environment: str = LogEnvironment.ADMIN,
-) -> CollectionGroup:
-    """Change a collection group's display name and/or replace its members; audited."""
-    if display_name is not None and not display_name.strip():
-        raise ServiceError("Collection group display name must not be empty")
-    if display_name:
-        group.display_name = display_name.strip()
-        group.save(update_fields=["display_name"])
-    if collections is not None:
-        _set_members(group, _collections(collections))
-    _audit(user, environment, f"Collection group {group.name} modified")
-    return group
-
-
-@transaction.atomic
-def delete_collection_group(
-    *, group: CollectionGroup, user: AnyUser = None, environment: str = LogEnvironment.ADMIN
-) -> None:
-    """Delete a collection group (its collections stay); audited when a user is given."""
-    name = group.name
-    group.delete()
-    _audit(user, environment, f"Collection group {name} deleted")

@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
 from koschei_site.errors import ServiceError
 from packages.models import Collection, LogEntry, Package, PackageGroup
+from packages.services.audit import AnyUser
 from packages.signals import send_dependency_changes_obsolete
 
 EDITABLE_ATTRIBUTES = frozenset(
@@ -21,7 +21,6 @@ ARCH_SPLIT = re.compile(r"[ \t\n\r,]+")
 CHUNK = 500
 
 Progress = Callable[[int], None]
-AnyUser = AbstractBaseUser | AnonymousUser | None
 
 
 def normalize_arch_override(value: str | Sequence[str] | None) -> str | None:

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 from koschei_site.errors import ServiceError
 from packages.services import log_entry
-from packages.services.tracking import AnyUser
+from packages.services.audit import AnyUser
 
 MIN_MONTHS = 2
 DEFAULT_MONTHS = 6

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 
 from packages.models import BasePackage, Package
-from tests.concurrency import wait_for_lock_waiter
+from tests.concurrency import race
 from tests.factories import make_collection, make_package
 
 pytestmark = pytest.mark.django_db
@@ -134,32 +132,11 @@ def test_two_writers_blocking_the_two_packages_of_a_base_leave_it_all_blocked():
     package_a = make_package("foo", first)
     package_b = make_package("foo", second)
     assert not all_blocked("foo")
-    a_blocked, a_may_commit, b_done = threading.Event(), threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def writer(package_id, signal, wait_before_commit=None):
-        try:
-            with transaction.atomic():
-                Package.objects.filter(pk=package_id).update(blocked=True)
-                signal.set()
-                if wait_before_commit is not None:
-                    wait_before_commit.wait(10)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    a = threading.Thread(target=writer, args=(package_a.pk, a_blocked, a_may_commit))
-    a.start()
-    assert a_blocked.wait(10)
-    b = threading.Thread(target=writer, args=(package_b.pk, b_done))
-    b.start()
-    b_waited = wait_for_lock_waiter()
-    a_may_commit.set()
-    a.join(20)
-    b.join(20)
-    assert not errors
-    assert b_waited, "writer B never waited for writer A's base package lock"
+    waited = race(
+        lambda: Package.objects.filter(pk=package_a.pk).update(blocked=True),
+        lambda: Package.objects.filter(pk=package_b.pk).update(blocked=True),
+    )
+    assert waited, "writer B never waited for writer A's base package lock"
     assert all_blocked("foo")
 
 
@@ -171,41 +148,10 @@ def test_blocking_one_package_while_another_writer_deletes_the_other_leaves_all_
     first, second = make_collection("f41"), make_collection("f42")
     package_a = make_package("foo", first)
     package_b = make_package("foo", second)
-    a_blocked, a_may_commit, b_done = threading.Event(), threading.Event(), threading.Event()
-    errors: list[BaseException] = []
-
-    def block_a():
-        try:
-            with transaction.atomic():
-                Package.objects.filter(pk=package_a.pk).update(blocked=True)
-                a_blocked.set()
-                a_may_commit.wait(10)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def delete_b():
-        try:
-            with transaction.atomic():
-                Package.objects.filter(pk=package_b.pk).delete()
-                b_done.set()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    a = threading.Thread(target=block_a)
-    a.start()
-    assert a_blocked.wait(10)
-    b = threading.Thread(target=delete_b)
-    b.start()
-    b_waited = wait_for_lock_waiter()
-    a_may_commit.set()
-    a.join(20)
-    b.join(20)
-    assert not errors
-    assert b_waited, "writer B never waited for writer A's base package lock"
-    assert b_done.is_set()
+    waited = race(
+        lambda: Package.objects.filter(pk=package_a.pk).update(blocked=True),
+        lambda: Package.objects.filter(pk=package_b.pk).delete(),
+    )
+    assert waited, "writer B never waited for writer A's base package lock"
     assert list(Package.objects.values_list("pk", flat=True)) == [package_a.pk]
     assert all_blocked("foo")

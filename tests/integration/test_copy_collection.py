@@ -6,10 +6,10 @@ import pytest
 from django.db import transaction
 
 from builds.models import Build, KojiTask
+from builds.services.branching import copy_collection
 from packages.models import Package
 from packages.states import BuildState
 from resolution.models import AppliedChange, ResolutionChange, ResolutionProblem
-from resolution.services import copy_collection
 from tests.factories import (
     make_build,
     make_collection,

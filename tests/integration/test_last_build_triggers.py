@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.utils import timezone
 
 from builds.models import Build
 from packages.states import BuildState
-from tests.concurrency import wait_for_lock_waiter
+from tests.concurrency import race
 from tests.factories import make_build, make_package, reload
 
 pytestmark = pytest.mark.django_db
@@ -203,33 +202,11 @@ def test_two_concurrent_writers_leave_the_newest_build_last(collection):
     snapshot without A's build and overwrite A's pointer with its older build."""
     package = make_package("foo", collection, tracked=True)
     now = timezone.now()
-    a_inserted = threading.Event()
-    b_started = threading.Event()
-    errors: list[BaseException] = []
-
-    def writer(started, wait_before_commit: threading.Event | None, signal: threading.Event):
-        try:
-            with transaction.atomic():
-                make_build(package, BuildState.COMPLETE, started=started)
-                signal.set()
-                if wait_before_commit is not None:
-                    wait_before_commit.wait(10)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    a = threading.Thread(target=writer, args=(now, b_started, a_inserted))
-    a.start()
-    assert a_inserted.wait(10)
-    b_done = threading.Event()
-    b = threading.Thread(target=writer, args=(now - timedelta(hours=5), None, b_done))
-    b.start()
-    assert wait_for_lock_waiter(), "writer B never waited for writer A's package row lock"
-    b_started.set()  # let A commit; B then proceeds and must see A's build
-    a.join(20)
-    b.join(20)
-    assert not errors
+    waited = race(
+        lambda: make_build(package, BuildState.COMPLETE, started=now),
+        lambda: make_build(package, BuildState.COMPLETE, started=now - timedelta(hours=5)),
+    )
+    assert waited, "writer B never waited for writer A's package row lock"
     package = reload(package)
     newest = Build.objects.get(package=package, started=now)
     assert package.last_build_id == newest.id
@@ -245,44 +222,13 @@ def test_a_real_build_registered_while_a_running_build_finishes_stays_last(colle
     package = make_package("foo", collection, tracked=True)
     make_build(package, BuildState.COMPLETE, hours_ago=30)
     finishing = make_build(package, BuildState.RUNNING, hours_ago=5)
-    a_registered, a_may_commit, b_done = threading.Event(), threading.Event(), threading.Event()
-    errors: list[BaseException] = []
     registered: list[Build] = []
-
-    def register_real_build():
-        try:
-            with transaction.atomic():
-                registered.append(make_build(package, BuildState.COMPLETE, real=True))
-                a_registered.set()
-                a_may_commit.wait(10)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    def finish():
-        try:
-            with transaction.atomic():
-                Build.objects.filter(pk=finishing.pk).update(
-                    state=BuildState.COMPLETE, version="2", release="1", repo_id=9
-                )
-                b_done.set()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    a = threading.Thread(target=register_real_build)
-    a.start()
-    assert a_registered.wait(10)
-    b = threading.Thread(target=finish)
-    b.start()
-    b_waited = wait_for_lock_waiter()
-    a_may_commit.set()
-    a.join(20)
-    b.join(20)
-    assert not errors
-    assert b_waited, "writer B never waited for writer A's package row lock"
-    assert b_done.is_set()
+    waited = race(
+        lambda: registered.append(make_build(package, BuildState.COMPLETE, real=True)),
+        lambda: Build.objects.filter(pk=finishing.pk).update(
+            state=BuildState.COMPLETE, version="2", release="1", repo_id=9
+        ),
+    )
+    assert waited, "writer B never waited for writer A's package row lock"
     assert_pointers(package, registered[0], registered[0])
     assert not reload(package).has_running_build

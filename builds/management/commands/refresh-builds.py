@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from builds.commands import CollectionsCommand
 from builds.services.real_builds import refresh_latest_builds
-from koschei_site.commands import CollectionsCommand
 from packages.models import Collection
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from builds.commands import CollectionsCommand
 from builds.services.package_list import refresh_packages
-from koschei_site.commands import CollectionsCommand
 from packages.models import Collection
 
 

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import create_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -36,7 +37,7 @@ class Command(KoscheiCommand):
                 content=packages or None,
                 maintainers=options["maintainers"],
                 user=self.operator,
-                environment=self.environment,
+                environment=LogEnvironment.ADMIN,
                 progress=progress,
             )
         self.done(

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection, track_packages
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -27,7 +28,7 @@ class Command(KoscheiCommand):
                 collection=collection,
                 names=names,
                 user=self.operator,
-                environment=self.environment,
+                environment=LogEnvironment.ADMIN,
                 progress=progress,
             )
         self.done(

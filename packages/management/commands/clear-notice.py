@@ -6,6 +6,7 @@ from typing import Any
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import clear_notice
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -14,5 +15,5 @@ class Command(KoscheiCommand):
     help = "Remove the global notice."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        existed = clear_notice(user=self.operator, environment=self.environment)
+        existed = clear_notice(user=self.operator, environment=LogEnvironment.ADMIN)
         self.done("Admin notice cleared" if existed else "Admin notice cleared (there was none)")

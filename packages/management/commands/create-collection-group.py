@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import create_collection_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -28,7 +29,7 @@ class Command(KoscheiCommand):
             display_name=options["display_name"],
             collections=options["collections"],
             user=self.operator,
-            environment=self.environment,
+            environment=LogEnvironment.ADMIN,
         )
         members = ", ".join(c.name for c in group.collections.order_by("name")) or "none"
         self.done(f"Collection group {group.name} created with collections: {members}")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import create_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -36,7 +37,7 @@ class Command(KoscheiCommand):
                 full_name=options["name"],
                 content=content,
                 user=self.operator,
-                environment=self.environment,
+                environment=LogEnvironment.ADMIN,
                 progress=bar,
             )
         self.done(f"Group {group.full_name} created with {group.members.count()} packages")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import delete_collection_group, get_collection_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -20,5 +21,5 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         group = get_collection_group(options["name"])
-        delete_collection_group(group=group, user=self.operator, environment=self.environment)
+        delete_collection_group(group=group, user=self.operator, environment=LogEnvironment.ADMIN)
         self.done(f"Collection group {options['name']} deleted")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import delete_collection, get_collection
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -27,6 +28,6 @@ class Command(KoscheiCommand):
             collection=collection,
             force=options["force"],
             user=self.operator,
-            environment=self.environment,
+            environment=LogEnvironment.ADMIN,
         )
         self.done(f"Collection {collection.name} deleted")

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import delete_group, get_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -21,5 +22,5 @@ class Command(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         group = get_group(options["group"])
         name = group.full_name
-        delete_group(group=group, user=self.operator, environment=self.environment)
+        delete_group(group=group, user=self.operator, environment=LogEnvironment.ADMIN)
         self.done(f"Group {name} deleted")

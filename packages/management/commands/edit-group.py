@@ -8,6 +8,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import edit_group, get_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -52,7 +53,7 @@ class Command(KoscheiCommand):
                 content=content,
                 append=options["append"],
                 user=self.operator,
-                environment=self.environment,
+                environment=LogEnvironment.ADMIN,
                 progress=bar,
             )
         self.done(f"Group {group.full_name} now has {group.members.count()} packages")

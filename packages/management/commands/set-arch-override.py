@@ -15,6 +15,7 @@ from packages.services import (
     get_group,
     set_arch_override,
 )
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -50,7 +51,7 @@ class Command(KoscheiCommand):
             packages=packages,
             value=options["arch_override"],
             user=self.operator,
-            environment=self.environment,
+            environment=LogEnvironment.ADMIN,
         )
         # Unchanged packages already hold the (normalised) value.
         value = (changed or packages)[0].arch_override or "(none)"

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import set_notice
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -20,6 +21,6 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         notice = set_notice(
-            content=options["content"], user=self.operator, environment=self.environment
+            content=options["content"], user=self.operator, environment=LogEnvironment.ADMIN
         )
         self.done(f"Admin notice added: {notice.content}")

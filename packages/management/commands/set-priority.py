@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection, set_priority
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -34,7 +35,7 @@ class Command(KoscheiCommand):
             value=options["value"],
             static=options["static"],
             user=self.operator,
-            environment=self.environment,
+            environment=LogEnvironment.ADMIN,
         )
         kind = "static" if options["static"] else "manual"
         self.done(

@@ -8,6 +8,7 @@ from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_group, track_group
+from packages.states import LogEnvironment
 
 
 class Command(KoscheiCommand):
@@ -22,6 +23,6 @@ class Command(KoscheiCommand):
         group = get_group(options["group"])
         with self.progress(total=None, desc="track-group", unit="pkg") as progress:
             changed = track_group(
-                group=group, user=self.operator, environment=self.environment, progress=progress
+                group=group, user=self.operator, environment=LogEnvironment.ADMIN, progress=progress
             )
         self.done(f"Tracked {len(changed)} packages of group {group.full_name}")

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from koschei_site.commands import KoscheiCommand
+from packages.states import LogEnvironment
 from resolution.services.cleanup import DEFAULT_MONTHS, MIN_MONTHS, delete_old_history
 
 
@@ -32,7 +33,7 @@ class Command(KoscheiCommand):
             result = delete_old_history(
                 months=options["older_than"],
                 user=self.operator,
-                environment=self.environment,
+                environment=LogEnvironment.ADMIN,
                 progress=bar,
                 announce_total=bar.set_total if bar else None,
             )

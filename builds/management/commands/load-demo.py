@@ -5,9 +5,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
+from builds.demo import DEMO_TARGET, OPERATOR, demo_loaded, load_demo
 from builds.koji import KojiSessions
 from koschei_site.commands import KoscheiCommand
-from koschei_site.demo import DEMO_TARGET, OPERATOR, demo_loaded, load_demo
 
 
 class Command(KoscheiCommand):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
 from builds.koji import KojiSessions
-from builds.services.collections import create_collection, koji_tags
+from builds.services.collections import create_collection, read_target
 from builds.services.package_list import refresh_packages
 from builds.services.real_builds import refresh_latest_builds
 from builds.services.stats import refresh_stats
@@ -36,17 +37,17 @@ def demo_loaded(target: str = DEMO_TARGET) -> bool:
 def load_demo(*, sessions: KojiSessions, target: str = DEMO_TARGET) -> dict[str, int]:
     """Create the demo operator and a collection named after a Koji target (its dest tag
     holding the packages), fed from Koji; returns row counts."""
-    operator = demo_operator()
-    tags = koji_tags(sessions=sessions, target=target, secondary_mode=False)
-    collection = create_collection(
-        name=target,
-        display_name=f"{target} (kojisim)",
-        target=target,
-        dest_tag=tags["dest_tag"],
-        sessions=sessions,
-        user=operator,
-        environment=ADMIN,
-    )
+    koji_target = read_target(sessions=sessions, name=target, secondary_mode=False)
+    with transaction.atomic():
+        operator = demo_operator()
+        collection = create_collection(
+            name=target,
+            display_name=f"{target} (kojisim)",
+            target=koji_target,
+            dest_tag=koji_target.dest_tag,
+            user=operator,
+            environment=ADMIN,
+        )
     refresh_packages(collection=collection, sessions=sessions)
     names = list(
         Package.objects.filter(collection=collection, blocked=False)
