@@ -1,81 +1,20 @@
-"""Collections, package lists and real builds from a simulated Koji (kojisim, real client)."""
+"""Package lists and real builds from a simulated Koji (kojisim, real client)."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from builds.koji import KojiSessions
 from builds.models import Build, KojiTask
 from builds.services.package_list import refresh_packages
 from builds.services.real_builds import refresh_latest_builds
-from packages.models import Collection, LogEntry, Package
+from packages.models import Package
 from packages.states import BuildState
 from resolution.models import UnappliedChange
 from tests.factories import make_dependency, reload
+from tests.integration.builds.conftest import sessions
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def f42(koji_hub, sudo_user):
-    call_command("create-collection", "f42", "-d", "Fedora 42", "-t", "f42", "--dest-tag", "f42")
-    return Collection.objects.get(name="f42")
-
-
-def sessions():
-    return KojiSessions.from_settings()
-
-
-def test_create_collection_takes_the_build_tag_from_the_koji_target(koji_hub, sudo_user):
-    call_command(
-        "create-collection",
-        "f42",
-        "-d",
-        "Fedora 42",
-        "-t",
-        "f42",
-        "--poll-untracked",
-        "false",
-        "-p",
-        "0.5",
-    )
-    collection = Collection.objects.get(name="f42")
-    assert (collection.build_tag, collection.dest_tag) == ("f42-build", "f42-build")
-    assert collection.poll_untracked is False and collection.priority_coefficient == 0.5
-    assert LogEntry.objects.filter(
-        message="Collection f42 created", user__username=sudo_user
-    ).exists()
-
-
-def test_create_collection_with_an_unknown_target_changes_nothing(koji_hub, sudo_user):
-    with pytest.raises(CommandError, match=r"^Target not found in Koji$"):
-        call_command("create-collection", "f99", "-d", "F99", "-t", "f99")
-    assert not Collection.objects.exists()
-    assert not LogEntry.objects.exists()
-
-
-def test_create_collection_twice_is_refused(f42):
-    with pytest.raises(CommandError, match="Object already exists"):
-        call_command("create-collection", "f42", "-d", "again", "-t", "f42")
-
-
-def test_create_collection_rejects_a_non_boolean_poll_untracked(koji_hub):
-    with pytest.raises(CommandError, match="not a boolean"):
-        call_command(
-            "create-collection", "f42", "-d", "F", "-t", "f42", "--poll-untracked", "maybe"
-        )
-
-
-def test_edit_collection_renames_and_changes_settings_but_not_unknown_targets(f42):
-    call_command("edit-collection", "f42", "--new-name", "rawhide", "-o", "300")
-    f42 = reload(f42)
-    assert (f42.name, f42.order) == ("rawhide", 300)
-    with pytest.raises(CommandError, match="Target not found in Koji"):
-        call_command("edit-collection", "rawhide", "-t", "nope")
-    assert reload(f42).target == "f42"
-    with pytest.raises(CommandError, match="Nothing to change"):
-        call_command("edit-collection", "rawhide")
 
 
 def test_refresh_packages_adds_untracked_packages_with_koji_blocked_flags(f42):
@@ -177,62 +116,3 @@ def test_refresh_builds_command_runs_for_every_collection(f42, capsys):
     call_command("refresh-packages", "f42")
     call_command("refresh-builds")
     assert "registered" in capsys.readouterr().out
-
-
-@pytest.fixture
-def populated(f42):
-    refresh_packages(collection=f42, sessions=sessions())
-    refresh_latest_builds(collection=f42, sessions=sessions())
-    return f42
-
-
-def test_branch_collection_moves_the_master_on_and_keeps_a_copy(populated, sudo_user):
-    master_id = populated.pk
-    call_command(
-        "branch-collection",
-        "f42",
-        "f43",
-        "-d",
-        "Fedora 42",
-        "-t",
-        "f42",
-        "--bugzilla-version",
-        "42",
-    )
-    master = Collection.objects.get(pk=master_id)
-    branched = Collection.objects.get(name="f42")
-    assert (master.name, master.order, master.dest_tag) == ("f43", 101, "f42-build")
-    assert (branched.display_name, branched.bugzilla_version, branched.order) == (
-        "Fedora 42",
-        "42",
-        100,
-    )
-    assert branched.dest_tag == "f42" and branched.build_tag == "f42-build"
-    assert (
-        Package.objects.filter(collection=branched).count()
-        == Package.objects.filter(collection=master).count()
-    )
-    copied = Package.objects.get(collection=branched, name="foo")
-    assert copied.last_complete_build.package_id == copied.pk
-    assert LogEntry.objects.filter(message="Collection f43 branched from f42").exists()
-
-
-def test_fork_collection_starts_from_the_last_complete_builds(populated, sudo_user):
-    call_command(
-        "fork-collection", "f42", "f42-side", "-d", "Side tag", "-t", "f42", "--dest-tag", "f42"
-    )
-    forked = Collection.objects.get(name="f42-side")
-    assert forked.order == populated.order and forked.build_group == populated.build_group
-    foo = Package.objects.get(collection=forked, name="foo")
-    assert Build.objects.filter(package=foo).count() == 1
-    assert LogEntry.objects.filter(message="Collection f42-side forked from f42").exists()
-
-
-def test_branch_and_fork_refuse_bad_input_and_change_nothing(populated):
-    with pytest.raises(CommandError, match="Collection not found: nope"):
-        call_command("fork-collection", "nope", "x", "-d", "X", "-t", "f42")
-    with pytest.raises(CommandError, match="Object already exists"):
-        call_command("branch-collection", "f42", "f42", "-d", "X", "-t", "f42")
-    with pytest.raises(CommandError, match="Target not found in Koji"):
-        call_command("branch-collection", "f42", "f43", "-d", "X", "-t", "nope")
-    assert list(Collection.objects.values_list("name", flat=True)) == ["f42"]

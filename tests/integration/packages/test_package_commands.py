@@ -19,7 +19,7 @@ from tests.integration.admin_commands import Terminal, audit, run, snapshot
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.integration.admin_commands import run
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 UNPRIV = "koschei_unpriv"
 
 

@@ -14,7 +14,7 @@ from django.db import connection
 from django_q.models import Success
 from django_q.tasks import async_task
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def settings_value(expression: str, **env: str) -> str:
