@@ -7,16 +7,17 @@ import threading
 import time
 from pathlib import Path
 
-from kojisim import dirload, history
-from kojisim.clock import SimClock
-from kojisim.engine import Engine
-from kojisim.faults import FaultInjector
-from kojisim.messaging import Publisher
-from kojisim.model import REPO_DELETED, Build
-from kojisim.ops import SimOps
-from kojisim.repos import RepoManager
-from kojisim.scenario import Loader, Scenario, parse_settings, read_file
-from kojisim.state import SimState
+from kojisim.control.faults import FaultInjector
+from kojisim.control.messaging import Publisher
+from kojisim.control.ops import SimOps
+from kojisim.core import history
+from kojisim.core.clock import SimClock
+from kojisim.core.model import REPO_DELETED, Build
+from kojisim.core.state import SimState
+from kojisim.engine.engine import Engine
+from kojisim.repos.repos import RepoManager
+from kojisim.scenarios import dirload
+from kojisim.scenarios.scenario import Loader, Scenario, parse_settings, read_file
 
 log = logging.getLogger(__name__)
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import koji
 
-from kojisim import snapshot
+from kojisim.core.model import TASK_FINISHED
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
-from kojisim.model import TASK_FINISHED
+from kojisim.scenarios import snapshot
 
 
 @export(name="sim.status")
@@ -147,7 +147,7 @@ def set_host(call: Call, host: Any, fields: Any = None) -> dict[str, Any]:
 
 @export(name="sim.addFault", writes=True)
 def add_fault(call: Call, spec: Any) -> dict[str, Any]:
-    """Inject a fault (see kojisim.faults for the kinds)."""
+    """Inject a fault (see kojisim.control.faults for the kinds)."""
     try:
         rule = call.sim.faults.add(dict(spec))
     except ValueError as exc:

@@ -22,10 +22,11 @@ from typing import TYPE_CHECKING, Any
 import createrepo_c as cr
 import koji
 
-from kojisim import dirload, history
-from kojisim.model import Build, Repo, Rpm, Tag
-from kojisim.repogen import BaseRepodata
-from kojisim.util import parse_nvr
+from kojisim.core import history
+from kojisim.core.model import Build, Repo, Rpm, Tag
+from kojisim.core.util import parse_nvr
+from kojisim.repos.repogen import BaseRepodata
+from kojisim.scenarios import dirload
 
 if TYPE_CHECKING:
     from kojisim.sim import Sim

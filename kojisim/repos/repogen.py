@@ -17,8 +17,8 @@ from typing import Any
 
 import createrepo_c as cr
 
-from kojisim.model import Rpm
-from kojisim.rpmdeps import DEP_KINDS, dep_to_cr
+from kojisim.core.model import Rpm
+from kojisim.core.rpmdeps import DEP_KINDS, dep_to_cr
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import koji
 
-from kojisim import builders, history
-from kojisim.builders import BinarySpec, SourceSpec
-from kojisim.model import BUILD_FAILED, Build, Repo, Tag
-from kojisim.rpmdeps import DEP_KINDS, RPMSENSE_RPMLIB, join_evr
-from kojisim.util import split_arches
+from kojisim.core import history
+from kojisim.core.model import BUILD_FAILED, Build, Repo, Tag
+from kojisim.core.rpmdeps import DEP_KINDS, RPMSENSE_RPMLIB, join_evr
+from kojisim.core.util import split_arches
+from kojisim.engine import builders
+from kojisim.engine.builders import BinarySpec, SourceSpec
 
 if TYPE_CHECKING:
     from kojisim.sim import Sim
