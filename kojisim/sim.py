@@ -21,16 +21,6 @@ from kojisim.scenarios.scenario import Loader, Scenario, parse_settings, read_fi
 
 log = logging.getLogger(__name__)
 
-# the hub methods register themselves on import
-from kojisim.hub import (  # noqa: E402,F401
-    api_admin,
-    api_builds,
-    api_info,
-    api_sim,
-    api_tags,
-    api_tasks,
-)
-
 
 class Sim:
     """One simulated Koji instance."""
@@ -61,7 +51,7 @@ class Sim:
                 self.state, topdir, self.scenario.keep_repos, self.scenario.regen_delay
             )
             self.engine = Engine(self.state, self.repos, topdir, self.scenario.engine)
-            self.ops = SimOps(self)
+            self.ops = SimOps(self.state, self.engine, self.repos, self.faults)
             if repo_dir is not None:
                 imports += self._load_directory(repo_dir, data)
             self._initial_repos(imports)

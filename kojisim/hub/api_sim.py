@@ -126,7 +126,7 @@ def regen_repo(call: Call, tag: Any, wait: bool = True) -> dict[str, Any]:
 def load_snapshot(call: Call, path: str, wait: bool = True) -> dict[str, Any]:
     """Move a directory-loaded distribution to a second snapshot (a directory on this host):
     changed sources get new tagged builds, missing ones are retired, then a new repo."""
-    changes = snapshot.load_snapshot(call.sim, Path(str(path)), wait=bool(wait))
+    changes = snapshot.load_snapshot(call.sim.ops, Path(str(path)), wait=bool(wait))
     call.wrote = True
     with call.sim.state.lock:
         repo = render.repo_info(call.sim.state, changes.repo) if changes.repo else None
