@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
-from kojisim.server import KojiSimServer, make_server
+from kojisim.hub.server import KojiSimServer, make_server
 from kojisim.sim import Sim
 
 log = logging.getLogger("kojisim")

@@ -7,28 +7,19 @@ import threading
 import time
 from pathlib import Path
 
-from kojisim import dirload, history
-from kojisim.clock import SimClock
-from kojisim.engine import Engine
-from kojisim.faults import FaultInjector
-from kojisim.messaging import Publisher
-from kojisim.model import REPO_DELETED, Build
-from kojisim.ops import SimOps
-from kojisim.repos import RepoManager
-from kojisim.scenario import Loader, Scenario, parse_settings, read_file
-from kojisim.state import SimState
+from kojisim.control.faults import FaultInjector
+from kojisim.control.messaging import Publisher
+from kojisim.control.ops import SimOps
+from kojisim.core import history
+from kojisim.core.clock import SimClock
+from kojisim.core.model import REPO_DELETED, Build
+from kojisim.core.state import SimState
+from kojisim.engine.engine import Engine
+from kojisim.repos.repos import RepoManager
+from kojisim.scenarios import dirload
+from kojisim.scenarios.scenario import Loader, Scenario, parse_settings, read_file
 
 log = logging.getLogger(__name__)
-
-# the hub methods register themselves on import
-from kojisim.hub import (  # noqa: E402,F401
-    api_admin,
-    api_builds,
-    api_info,
-    api_sim,
-    api_tags,
-    api_tasks,
-)
 
 
 class Sim:
@@ -60,7 +51,7 @@ class Sim:
                 self.state, topdir, self.scenario.keep_repos, self.scenario.regen_delay
             )
             self.engine = Engine(self.state, self.repos, topdir, self.scenario.engine)
-            self.ops = SimOps(self)
+            self.ops = SimOps(self.state, self.engine, self.repos, self.faults)
             if repo_dir is not None:
                 imports += self._load_directory(repo_dir, data)
             self._initial_repos(imports)

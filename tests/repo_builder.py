@@ -9,7 +9,9 @@
 ``write_repo`` lays out ``<dir>/repodata/`` the way Koji does (repomd, primary, filelists,
 other, comps as ``group`` and ``group_gz``) and returns the paths.  ``serve_directory`` serves a
 directory over HTTP on 127.0.0.1 for download tests.  Packages provide themselves
-(``name = epoch:version-release``) like rpmbuild makes them do.
+(``name = epoch:version-release``) like rpmbuild makes them do.  The repodata is written by
+kojisim's repodata writer (``kojisim.repos.repogen``) from kojisim ``Rpm`` records, so that
+dependency strings are parsed the same way for both.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import contextlib
 import functools
 import hashlib
 import http.server
-import re
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -27,22 +28,10 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-import createrepo_c as cr
-
+from kojisim.core import model
+from kojisim.core.rpmdeps import DEP_KINDS, parse_deps
+from kojisim.repos.repogen import BaseRepodata, write_repodata
 from resolution.repos import LocalRepo, RepoDescriptor
-
-_OPS = {"=": "EQ", "==": "EQ", "<": "LT", ">": "GT", "<=": "LE", ">=": "GE"}
-_EVR = re.compile(r"^(?:(?P<epoch>\d+):)?(?P<version>[^-]+)(?:-(?P<release>.+))?$")
-_DEP_KINDS = (
-    "provides",
-    "requires",
-    "recommends",
-    "suggests",
-    "supplements",
-    "enhances",
-    "obsoletes",
-    "conflicts",
-)
 
 
 @dataclass
@@ -102,47 +91,30 @@ class BuiltRepo:
         )
 
 
-def cr_dep(text: str) -> tuple[str, str | None, str | None, str | None, str | None, bool]:
-    """An rpm dependency string ("foo", "foo >= 1:2-3", "(a or b)") as a createrepo_c tuple."""
-    text = " ".join(text.split())
-    parts = text.split(" ")
-    if text.startswith("(") or len(parts) != 3 or parts[1] not in _OPS:
-        return (text, None, None, None, None, False)
-    match = _EVR.match(parts[2])
-    if match is None:
-        raise ValueError(f"bad version in dependency {text!r}")
-    return (
-        parts[0],
-        _OPS[parts[1]],
-        match["epoch"] or "0",
-        match["version"],
-        match["release"],
-        False,
-    )
-
-
-def cr_package(rpm: Rpm) -> Any:
-    """A createrepo_c package object for ``rpm``."""
-    pkg = cr.Package()
+def sim_rpm(rpm: Rpm) -> model.Rpm:
+    """kojisim's record of ``rpm``, providing itself, as kojisim's repodata writer takes it."""
     nevra = f"{rpm.name}-{rpm.epoch}:{rpm.version}-{rpm.release}.{rpm.arch}"
-    pkg.pkgId = hashlib.sha256(nevra.encode()).hexdigest()
-    pkg.checksum_type = "sha256"
-    pkg.name, pkg.arch = rpm.name, rpm.arch
-    pkg.epoch, pkg.version, pkg.release = str(rpm.epoch), rpm.version, rpm.release
-    pkg.summary = pkg.description = f"test package {rpm.name}"
-    pkg.url = ""
-    pkg.rpm_license = "MIT"
-    pkg.rpm_sourcerpm = rpm.sourcerpm or f"{rpm.name}-{rpm.version}-{rpm.release}.src.rpm"
-    pkg.location_href = f"Packages/{rpm.nvra}.rpm"
-    pkg.time_file = pkg.time_build = 1700000000
-    pkg.size_package = pkg.size_installed = pkg.size_archive = 1024
+    record = model.Rpm(
+        id=0,
+        build_id=0,
+        name=rpm.name,
+        version=rpm.version,
+        release=rpm.release,
+        epoch=rpm.epoch,
+        arch=rpm.arch,
+        files=tuple(rpm.files),
+        summary=f"test package {rpm.name}",
+        buildtime=1700000000,
+        pkgid=hashlib.sha256(nevra.encode()).hexdigest(),
+        sourcerpm=rpm.sourcerpm or f"{rpm.name}-{rpm.version}-{rpm.release}.src.rpm",
+    )
     self_provide = f"{rpm.name} = {rpm.evr}"
-    provides = [self_provide, *(p for p in rpm.provides if p != self_provide)]
-    for kind in _DEP_KINDS:
-        deps = provides if kind == "provides" else getattr(rpm, kind)
-        setattr(pkg, kind, [cr_dep(dep) for dep in deps])
-    pkg.files = [("", path.rsplit("/", 1)[0] + "/", path.rsplit("/", 1)[1]) for path in rpm.files]
-    return pkg
+    for kind in DEP_KINDS:
+        deps = getattr(rpm, kind)
+        if kind == "provides":
+            deps = [self_provide, *(p for p in deps if p != self_provide)]
+        setattr(record, kind, parse_deps(list(deps)))
+    return record
 
 
 def comps_xml(groups: Mapping[str, Iterable[str]]) -> str:
@@ -165,57 +137,20 @@ def comps_xml(groups: Mapping[str, Iterable[str]]) -> str:
     return "\n".join(parts) + "\n"
 
 
-def _record(kind: str, path: Path) -> Any:
-    record = cr.RepomdRecord(kind, str(path))
-    record.fill(cr.SHA256)
-    record.rename_file()  # <checksum>-<name>, like createrepo_c --unique-md-filenames
-    return record
-
-
 def write_repo(
     directory: Path, packages: Iterable[Rpm], groups: Mapping[str, Iterable[str]] | None = None
 ) -> BuiltRepo:
     """Write ``directory/repodata`` for ``packages`` (and a comps file when ``groups``)."""
     rpms = list(packages)
-    repodata = directory / "repodata"
-    repodata.mkdir(parents=True, exist_ok=True)
-    repomd = cr.Repomd()
-    paths: dict[str, Path] = {}
-    kinds = (
-        ("primary", cr.PrimaryXmlFile),
-        ("filelists", cr.FilelistsXmlFile),
-        ("other", cr.OtherXmlFile),
-    )
-    cr_packages = [cr_package(rpm) for rpm in rpms]
-    for kind, writer_class in kinds:
-        path = repodata / f"{kind}.xml.gz"
-        writer = writer_class(str(path), cr.GZ_COMPRESSION)
-        writer.set_num_of_pkgs(len(cr_packages))
-        for pkg in cr_packages:
-            writer.add_pkg(pkg)
-        writer.close()
-        record = _record(kind, path)
-        repomd.set_record(record)
-        paths[kind] = directory / record.location_href
-    if groups is not None:
-        comps = repodata / "comps.xml"
-        comps.write_text(comps_xml(groups))
-        group = cr.RepomdRecord("group", str(comps))
-        group.fill(cr.SHA256)
-        group_gz = group.compress_and_fill(cr.SHA256, cr.GZ_COMPRESSION)
-        group_gz.type = "group_gz"
-        group.rename_file()
-        group_gz.rename_file()
-        repomd.set_record(group)
-        repomd.set_record(group_gz)
-        paths["group"] = directory / group.location_href
-    (repodata / "repomd.xml").write_text(repomd.xml_dump())
+    comps = comps_xml(groups) if groups is not None else None
+    repodata = write_repodata(directory, [sim_rpm(rpm) for rpm in rpms], comps)
+    locations = BaseRepodata.load(repodata).locations
     return BuiltRepo(
         path=directory,
         repomd=repodata / "repomd.xml",
-        primary=paths["primary"],
-        filelists=paths["filelists"],
-        comps=paths.get("group"),
+        primary=locations["primary"],
+        filelists=locations["filelists"],
+        comps=locations.get("group"),
         packages=rpms,
     )
 

@@ -1,1 +1,1 @@
-"""The XML-RPC hub: method registry, sessions, dispatch and the exported Koji methods."""
+"""The hub: the HTTP server, XML-RPC dispatch, method registry, sessions and the Koji methods."""

@@ -6,9 +6,10 @@ from typing import Any
 
 import koji
 
-from kojisim import history, tasks
+from kojisim.core import history
+from kojisim.core.model import BUILD_COMPLETE, User
+from kojisim.engine import tasks
 from kojisim.hub.registry import Call, export
-from kojisim.model import BUILD_COMPLETE, User
 
 
 def _require_login(call: Call) -> None:

@@ -7,12 +7,12 @@ from typing import Any
 
 import koji
 
-from kojisim import history
+from kojisim.core import history
+from kojisim.core.model import Build, Rpm
+from kojisim.core.rpmdeps import Dep
+from kojisim.core.util import apply_query_opts, canon_arch, parse_time
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
-from kojisim.model import Build, Rpm
-from kojisim.rpmdeps import Dep
-from kojisim.util import apply_query_opts, canon_arch, parse_time
 
 DEP_TYPES = (
     ("requires", koji.DEP_REQUIRE),

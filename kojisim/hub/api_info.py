@@ -8,9 +8,9 @@ from typing import Any
 import koji
 
 from kojisim import HUB_VERSION
+from kojisim.core.util import apply_query_opts, koji_time, split_arches
 from kojisim.hub import auth, render
 from kojisim.hub.registry import METHODS, Call, export
-from kojisim.util import apply_query_opts, koji_time, split_arches
 
 # -- versions, introspection -------------------------------------------------------------
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import koji
 
-from kojisim import snapshot
+from kojisim.core.model import TASK_FINISHED
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
-from kojisim.model import TASK_FINISHED
+from kojisim.scenarios import snapshot
 
 
 @export(name="sim.status")
@@ -126,7 +126,7 @@ def regen_repo(call: Call, tag: Any, wait: bool = True) -> dict[str, Any]:
 def load_snapshot(call: Call, path: str, wait: bool = True) -> dict[str, Any]:
     """Move a directory-loaded distribution to a second snapshot (a directory on this host):
     changed sources get new tagged builds, missing ones are retired, then a new repo."""
-    changes = snapshot.load_snapshot(call.sim, Path(str(path)), wait=bool(wait))
+    changes = snapshot.load_snapshot(call.sim.ops, Path(str(path)), wait=bool(wait))
     call.wrote = True
     with call.sim.state.lock:
         repo = render.repo_info(call.sim.state, changes.repo) if changes.repo else None
@@ -147,7 +147,7 @@ def set_host(call: Call, host: Any, fields: Any = None) -> dict[str, Any]:
 
 @export(name="sim.addFault", writes=True)
 def add_fault(call: Call, spec: Any) -> dict[str, Any]:
-    """Inject a fault (see kojisim.faults for the kinds)."""
+    """Inject a fault (see kojisim.control.faults for the kinds)."""
     try:
         rule = call.sim.faults.add(dict(spec))
     except ValueError as exc:

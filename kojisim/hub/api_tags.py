@@ -7,11 +7,11 @@ from typing import Any
 
 import koji
 
-from kojisim import history
+from kojisim.core import history
+from kojisim.core.model import REPO_READY, Tag
+from kojisim.core.util import apply_query_opts
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
-from kojisim.model import REPO_READY, Tag
-from kojisim.util import apply_query_opts
 
 
 def _tag(call: Call, info: Any, strict: bool = True, event: Any = None) -> Tag | None:

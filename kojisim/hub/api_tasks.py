@@ -10,11 +10,11 @@ from typing import Any
 import koji
 from koji.xmlrpcplus import dumps
 
-from kojisim import tasks
+from kojisim.core.model import TASK_CANCELED, TASK_FINISHED, Task
+from kojisim.core.util import apply_query_opts, parse_time
+from kojisim.engine import tasks
 from kojisim.hub import render
 from kojisim.hub.registry import Call, export
-from kojisim.model import TASK_CANCELED, TASK_FINISHED, Task
-from kojisim.util import apply_query_opts, parse_time
 
 
 @export(writes=True)

@@ -18,8 +18,8 @@ from typing import Any
 
 import koji
 
-from kojisim.model import Session, User
-from kojisim.state import SimState
+from kojisim.core.model import Session, User
+from kojisim.core.state import SimState
 
 RETRY_WHITELIST = {
     "host.taskWait",

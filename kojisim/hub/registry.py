@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from kojisim.model import Session, User
+    from kojisim.core.model import Session, User
     from kojisim.sim import Sim
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from kojisim.model import Build, Buildroot, Host, Repo, Rpm, Tag, TagListing, Task, User
-from kojisim.state import SimState
-from kojisim.util import koji_time
+from kojisim.core.model import Build, Buildroot, Host, Repo, Rpm, Tag, TagListing, Task, User
+from kojisim.core.state import SimState
+from kojisim.core.util import koji_time
 
 
 def tag_info(tag: Tag, event: int | None = None) -> dict[str, Any]:

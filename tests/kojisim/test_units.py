@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from kojisim.builders import BinarySpec, SourceSpec, arch_list, planned_binaries
-from kojisim.faults import FaultInjector
-from kojisim.model import Rpm
-from kojisim.ops import bump_release
-from kojisim.resolver import RepoIndex, Resolver, _rich_alternatives
-from kojisim.rpmdeps import Dep, compare_evr, evr_matches, parse_dep
-from kojisim.util import apply_query_opts
+from kojisim.control.faults import FaultInjector
+from kojisim.control.ops import bump_release
+from kojisim.core.model import Rpm
+from kojisim.core.rpmdeps import Dep, compare_evr, evr_matches, parse_dep
+from kojisim.core.util import apply_query_opts
+from kojisim.engine.builders import BinarySpec, SourceSpec, arch_list, planned_binaries
+from kojisim.engine.resolver import RepoIndex, Resolver, _rich_alternatives
 
 
 @pytest.mark.parametrize(

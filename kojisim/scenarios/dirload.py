@@ -18,12 +18,13 @@ from typing import Any
 
 import createrepo_c as cr
 
-from kojisim import builders, history
-from kojisim.model import BUILD_COMPLETE, Build, Rpm
-from kojisim.repogen import BaseRepodata
-from kojisim.rpmdeps import DEP_KINDS, dep_from_cr, parse_deps
-from kojisim.state import SimState
-from kojisim.util import parse_nvr
+from kojisim.core import history
+from kojisim.core.model import BUILD_COMPLETE, Build, Rpm
+from kojisim.core.rpmdeps import DEP_KINDS, dep_from_cr, parse_deps
+from kojisim.core.state import SimState
+from kojisim.core.util import parse_nvr
+from kojisim.engine import builders
+from kojisim.repos.repogen import BaseRepodata
 
 log = logging.getLogger(__name__)
 

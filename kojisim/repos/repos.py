@@ -20,8 +20,8 @@ from typing import Any
 
 import koji
 
-from kojisim import history
-from kojisim.model import (
+from kojisim.core import history
+from kojisim.core.model import (
     REPO_DELETED,
     REPO_EXPIRED,
     REPO_INIT,
@@ -34,9 +34,9 @@ from kojisim.model import (
     Rpm,
     Task,
 )
-from kojisim.repogen import BaseRepodata, link_base_repodata, write_repodata
-from kojisim.state import SimState
-from kojisim.util import canon_arch
+from kojisim.core.state import SimState
+from kojisim.core.util import canon_arch
+from kojisim.repos.repogen import BaseRepodata, link_base_repodata, write_repodata
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kojisim.rpmdeps import Dep
+from kojisim.core.rpmdeps import Dep
 
 # Koji enumerations (koji.TASK_STATES, koji.BUILD_STATES, koji.REPO_STATES, koji.BR_STATES)
 TASK_FREE, TASK_OPEN, TASK_CLOSED, TASK_CANCELED, TASK_ASSIGNED, TASK_FAILED = range(6)

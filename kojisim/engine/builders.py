@@ -13,8 +13,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from kojisim.model import BUILD_COMPLETE, Build, Package, Rpm
-from kojisim.rpmdeps import (
+from kojisim.core.model import BUILD_COMPLETE, Build, Package, Rpm
+from kojisim.core.rpmdeps import (
     DEP_KINDS,
     RPMSENSE_EQUAL,
     RPMSENSE_LESS,
@@ -23,8 +23,8 @@ from kojisim.rpmdeps import (
     join_evr,
     parse_deps,
 )
-from kojisim.state import SimState
-from kojisim.util import canon_arch, split_arches
+from kojisim.core.state import SimState
+from kojisim.core.util import canon_arch, split_arches
 
 #: every real SRPM carries these; Koschei must filter them out of BuildRequires
 RPMLIB_DEPS = (

@@ -12,8 +12,8 @@ from typing import Any
 
 import koji
 
-from kojisim import builders, history, tasks
-from kojisim.model import (
+from kojisim.core import history
+from kojisim.core.model import (
     BR_BUILDING,
     BR_EXPIRED,
     BUILD_BUILDING,
@@ -30,7 +30,10 @@ from kojisim.model import (
     Rpm,
     Task,
 )
-from kojisim.outcomes import (
+from kojisim.core.state import SimState
+from kojisim.core.util import canon_arch
+from kojisim.engine import builders, tasks
+from kojisim.engine.outcomes import (
     EngineConfig,
     Outcome,
     decide,
@@ -38,10 +41,8 @@ from kojisim.outcomes import (
     write_build_log,
     write_root_log,
 )
-from kojisim.repos import RepoManager
-from kojisim.resolver import RepoIndex, Resolution, Resolver
-from kojisim.state import SimState
-from kojisim.util import canon_arch
+from kojisim.engine.resolver import RepoIndex, Resolution, Resolver
+from kojisim.repos.repos import RepoManager
 
 
 class BuildFlow:

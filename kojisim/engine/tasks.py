@@ -7,7 +7,7 @@ from typing import Any
 
 import koji
 
-from kojisim.model import (
+from kojisim.core.model import (
     TASK_CANCELED,
     TASK_CLOSED,
     TASK_FAILED,
@@ -17,8 +17,8 @@ from kojisim.model import (
     Host,
     Task,
 )
-from kojisim.state import SimState
-from kojisim.util import canon_arch
+from kojisim.core.state import SimState
+from kojisim.core.util import canon_arch
 
 #: Koji task weights (kojid handlers' _taskWeight / weight())
 WEIGHTS = {"build": 0.2, "buildArch": 1.5, "rebuildSRPM": 1.0, "tagBuild": 0.1, "newRepo": 0.1}

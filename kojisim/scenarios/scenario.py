@@ -17,11 +17,12 @@ from typing import Any
 
 import yaml
 
-from kojisim import builders, history
-from kojisim.model import Build, Channel, Host, InheritLink, Tag, Target, User
-from kojisim.outcomes import EngineConfig, Rule
-from kojisim.state import SimState
-from kojisim.util import split_arches
+from kojisim.core import history
+from kojisim.core.model import Build, Channel, Host, InheritLink, Tag, Target, User
+from kojisim.core.state import SimState
+from kojisim.core.util import split_arches
+from kojisim.engine import builders
+from kojisim.engine.outcomes import EngineConfig, Rule
 
 DEFAULT_USERS: list[dict[str, Any]] = [
     {"name": "kojiadmin", "password": "kojiadmin", "perms": ["admin"]},

@@ -16,8 +16,8 @@ from typing import Any
 
 import koji
 
-from kojisim.clock import SimClock
-from kojisim.model import (
+from kojisim.core.clock import SimClock
+from kojisim.core.model import (
     Build,
     Buildroot,
     Channel,
@@ -37,7 +37,7 @@ from kojisim.model import (
     Task,
     User,
 )
-from kojisim.util import parse_nvr, parse_nvra
+from kojisim.core.util import parse_nvr, parse_nvra
 
 Listener = Callable[[str, dict[str, Any]], None]
 

@@ -18,9 +18,8 @@ from typing import Any
 
 import koji
 
-from kojisim import builders, history, tasks
-from kojisim.buildflow import BuildFlow
-from kojisim.model import (
+from kojisim.core import history
+from kojisim.core.model import (
     BUILD_COMPLETE,
     TASK_CLOSED,
     TASK_FINISHED,
@@ -31,11 +30,13 @@ from kojisim.model import (
     Rpm,
     Task,
 )
-from kojisim.outcomes import EngineConfig
-from kojisim.repos import RepoManager
-from kojisim.resolver import RepoIndex
-from kojisim.state import SimState
-from kojisim.util import canon_arch
+from kojisim.core.state import SimState
+from kojisim.core.util import canon_arch
+from kojisim.engine import builders, tasks
+from kojisim.engine.buildflow import BuildFlow
+from kojisim.engine.outcomes import EngineConfig
+from kojisim.engine.resolver import RepoIndex
+from kojisim.repos.repos import RepoManager
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import rpm as rpmlib
 
-from kojisim.model import Rpm
-from kojisim.rpmdeps import Dep, evr_matches, join_evr, parse_dep, ranges_overlap
+from kojisim.core.model import Rpm
+from kojisim.core.rpmdeps import Dep, evr_matches, join_evr, parse_dep, ranges_overlap
 
 
 class RepoIndex:

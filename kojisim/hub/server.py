@@ -19,10 +19,11 @@ from typing import Any
 
 import koji
 
-from kojisim import HUB_VERSION, tasks
-from kojisim.faults import FaultRule
+from kojisim import HUB_VERSION
+from kojisim.control.faults import FaultRule
+from kojisim.core.model import BUILD_COMPLETE
+from kojisim.engine import tasks
 from kojisim.hub import dispatch
-from kojisim.model import BUILD_COMPLETE
 from kojisim.sim import Sim
 
 log = logging.getLogger("kojisim.http")

@@ -18,8 +18,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from kojisim import tasks
-from kojisim.state import SimState
+from kojisim.core.state import SimState
+from kojisim.engine import tasks
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import koji
 
-from kojisim.model import (
+from kojisim.core.model import (
     BUILD_COMPLETE,
     Build,
     GroupConfig,
@@ -20,7 +20,7 @@ from kojisim.model import (
     PackageListing,
     TagListing,
 )
-from kojisim.state import SimState
+from kojisim.core.state import SimState
 
 
 def full_inheritance(

@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 import createrepo_c as cr
 import koji
 
-from kojisim import dirload, history
-from kojisim.model import Build, Repo, Rpm, Tag
-from kojisim.repogen import BaseRepodata
-from kojisim.util import parse_nvr
+from kojisim.core import history
+from kojisim.core.model import Build, Repo, Rpm, Tag
+from kojisim.core.util import parse_nvr
+from kojisim.repos.repogen import BaseRepodata
+from kojisim.scenarios import dirload
 
 if TYPE_CHECKING:
-    from kojisim.sim import Sim
+    from kojisim.control.ops import SimOps
 
 log = logging.getLogger(__name__)
 
@@ -44,22 +45,22 @@ class SnapshotChanges:
     repo: Repo | None = None
 
 
-def _target_of(sim: Sim, tag: Tag) -> tuple[str, int]:
+def _target_of(ops: SimOps, tag: Tag) -> tuple[str, int]:
     """The target name and build tag id of a dest tag (the tag itself without a target)."""
-    for target in sorted(sim.state.targets.values(), key=lambda t: t.id):
+    for target in sorted(ops.state.targets.values(), key=lambda t: t.id):
         if target.dest_tag_id == tag.id:
             return target.name, target.build_tag_id
     return tag.name, tag.id
 
 
-def _new_binaries(sim: Sim, primary: Path, current: set[str]) -> dict[str, list[Rpm]]:
+def _new_binaries(ops: SimOps, primary: Path, current: set[str]) -> dict[str, list[Rpm]]:
     """The snapshot's binaries whose source RPM is not tagged now, by source RPM name."""
     by_srpm: dict[str, list[Rpm]] = {}
 
     def done(pkg: Any) -> bool:
         srpm = pkg.rpm_sourcerpm or f"{pkg.name}-{pkg.version}-{pkg.release}.src.rpm"
         if srpm not in current:
-            rpm = dirload.rpm_from_cr(sim.state, pkg)
+            rpm = dirload.rpm_from_cr(ops.state, pkg)
             # written into later repos by the simulator, not streamed from the base repodata
             rpm.origin = "synth"
             by_srpm.setdefault(srpm, []).append(rpm)
@@ -70,16 +71,16 @@ def _new_binaries(sim: Sim, primary: Path, current: set[str]) -> dict[str, list[
 
 
 def _build_for(
-    sim: Sim, entry: dict[str, Any], binaries: list[Rpm], owner_id: int, event: int
+    ops: SimOps, entry: dict[str, Any], binaries: list[Rpm], owner_id: int, event: int
 ) -> Build:
     """The snapshot's build of one source: an existing build of that NVR, or a new one."""
     nvr = f"{entry['name']}-{entry['version']}-{entry['release']}"
-    existing = sim.state.get_build(nvr)
+    existing = ops.state.get_build(nvr)
     if existing is not None:
         return existing
     epoch: Any = entry.get("epoch")
     build = dirload.make_build(
-        sim.state,
+        ops.state,
         str(entry["name"]),
         str(entry["version"]),
         str(entry["release"]),
@@ -87,8 +88,8 @@ def _build_for(
         owner_id,
         event,
     )
-    dirload.add_srpm(sim.state, build, [str(d) for d in entry.get("build_requires") or []])
-    dirload.attach(sim.state, build, binaries)
+    dirload.add_srpm(ops.state, build, [str(d) for d in entry.get("build_requires") or []])
+    dirload.attach(ops.state, build, binaries)
     return build
 
 
@@ -102,9 +103,9 @@ def _wanted(sources: dict[str, Any], by_srpm: dict[str, list[Rpm]]) -> dict[str,
     return wanted
 
 
-def _tag(sim: Sim, tag: Tag, build: Build, owner_id: int, event: int) -> None:
+def _tag(ops: SimOps, tag: Tag, build: Build, owner_id: int, event: int) -> None:
     """Tag a build, listing (or unblocking) its package first."""
-    state = sim.state
+    state = ops.state
     listing = history.package_list(state, tag.id, inherit=True, package_id=build.package_id)
     entry = listing.get(build.package_id)
     if not entry or entry[0].blocked:
@@ -112,19 +113,19 @@ def _tag(sim: Sim, tag: Tag, build: Build, owner_id: int, event: int) -> None:
     history.tag_build(state, tag.id, build, event, owner_id, force=True)
 
 
-def _retire(sim: Sim, tag: Tag, build: Build, owner_id: int, event: int) -> None:
+def _retire(ops: SimOps, tag: Tag, build: Build, owner_id: int, event: int) -> None:
     """Untag every build of a package from the tag and block it, as Fedora retires one."""
-    state = sim.state
+    state = ops.state
     for _entry, tagged in history.tagged_builds(state, tag.id, package=build.name):
         history.untag_build(state, tag.id, tagged, event, owner_id, strict=False)
     history.set_package_listing(state, tag.id, build.package_id, event, owner_id, blocked=True)
 
 
 def _sync_group(
-    sim: Sim, build_tag_id: int, group: str, names: list[str], event: int
+    ops: SimOps, build_tag_id: int, group: str, names: list[str], event: int
 ) -> tuple[list[str], list[str]]:
     """Make the build tag's comps group hold exactly ``names``; returns (added, removed)."""
-    state = sim.state
+    state = ops.state
     current: set[str] = set()
     for info in history.read_tag_groups(state, build_tag_id):
         if info["name"] == group:
@@ -139,7 +140,7 @@ def _sync_group(
 
 
 def _tag_changed(
-    sim: Sim,
+    ops: SimOps,
     tag: Tag,
     wanted: dict[str, dict[str, Any]],
     by_srpm: dict[str, list[Rpm]],
@@ -147,65 +148,65 @@ def _tag_changed(
     build_tag_id: int,
 ) -> list[str]:
     """Tag the snapshot's build of every source whose NVR changed; returns their NVRs."""
-    state = sim.state
+    state = ops.state
     owner_id = state.need_user("releng").id
     event = state.new_event().id
-    target_name, _ = _target_of(sim, tag)
-    repo = sim.repos.latest_ready(build_tag_id)
+    target_name, _ = _target_of(ops, tag)
+    repo = ops.repos.latest_ready(build_tag_id)
     channel = state.need_channel("default")
     tagged: list[str] = []
     for name, entry in sorted(wanted.items()):
         nvr = f"{name}-{entry['version']}-{entry['release']}"
         if name in current and current[name].nvr == nvr:
             continue
-        build = _build_for(sim, entry, by_srpm.get(f"{nvr}.src.rpm", []), owner_id, event)
+        build = _build_for(ops, entry, by_srpm.get(f"{nvr}.src.rpm", []), owner_id, event)
         if build.task_id is None and repo is not None:
             # like a real build: a CLOSED task tree whose buildArch children name the repo
-            sim.engine.import_task(build, target_name, build_tag_id, repo, channel.id)
-        _tag(sim, tag, build, owner_id, event)
+            ops.engine.import_task(build, target_name, build_tag_id, repo, channel.id)
+        _tag(ops, tag, build, owner_id, event)
         tagged.append(build.nvr)
     return tagged
 
 
-def apply_snapshot(sim: Sim, path: Path, group: str = "build") -> tuple[SnapshotChanges, int]:
+def apply_snapshot(ops: SimOps, path: Path, group: str = "build") -> tuple[SnapshotChanges, int]:
     """Tag, retire and regroup as the snapshot says; returns the changes and the build tag id.
 
     The caller holds the state lock; the new repo is made afterwards, without it.
     """
-    state = sim.state
+    state = ops.state
     sources = dirload.read_sources(path)
     base = BaseRepodata.load(path / "repodata")
-    tag = state.need_tag(sources["tag"]) if sources.get("tag") else sim.ops.default_tag()
-    _, build_tag_id = _target_of(sim, tag)
+    tag = state.need_tag(sources["tag"]) if sources.get("tag") else ops.default_tag()
+    _, build_tag_id = _target_of(ops, tag)
     current = {b.name: b for _e, b in history.tagged_builds(state, tag.id, latest=True)}
     srpms = {f"{b.nvr}.src.rpm" for b in current.values()}
-    by_srpm = _new_binaries(sim, base.locations["primary"], srpms)
+    by_srpm = _new_binaries(ops, base.locations["primary"], srpms)
     wanted = _wanted(sources, by_srpm)
     changes = SnapshotChanges()
-    changes.tagged = _tag_changed(sim, tag, wanted, by_srpm, current, build_tag_id)
+    changes.tagged = _tag_changed(ops, tag, wanted, by_srpm, current, build_tag_id)
     owner_id = state.need_user("releng").id
     event = state.new_event().id
     for name, build in sorted(current.items()):
         if name not in wanted:
-            _retire(sim, tag, build, owner_id, event)
+            _retire(ops, tag, build, owner_id, event)
             changes.retired.append(build.nvr)
     if "build_group" in sources:
         names = [str(n) for n in sources.get("build_group") or []]
         changes.group_added, changes.group_removed = _sync_group(
-            sim, build_tag_id, group, names, event
+            ops, build_tag_id, group, names, event
         )
     return changes, build_tag_id
 
 
-def load_snapshot(sim: Sim, path: Path, wait: bool = True) -> SnapshotChanges:
+def load_snapshot(ops: SimOps, path: Path, wait: bool = True) -> SnapshotChanges:
     """Apply a snapshot and make the build tag's next repo (waiting for it with ``wait``)."""
     if not path.is_dir():
         raise koji.GenericError(f"not a directory: {path}")
-    with sim.state.lock:
-        changes, build_tag_id = apply_snapshot(sim, path)
-        changes.repo = sim.engine.new_repo(build_tag_id)
+    with ops.state.lock:
+        changes, build_tag_id = apply_snapshot(ops, path)
+        changes.repo = ops.engine.new_repo(build_tag_id)
     if wait:
-        sim.repos.wait_for(changes.repo)
+        ops.repos.wait_for(changes.repo)
     log.info(
         "snapshot %s: %d builds tagged, %d retired, repo %s",
         path,

@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 import koji
 
-from kojisim import builders, history
-from kojisim.builders import BinarySpec, SourceSpec
-from kojisim.model import BUILD_FAILED, Build, Repo, Tag
-from kojisim.rpmdeps import DEP_KINDS, RPMSENSE_RPMLIB, join_evr
-from kojisim.util import split_arches
+from kojisim.core import history
+from kojisim.core.model import BUILD_FAILED, Build, Repo, Tag
+from kojisim.core.rpmdeps import DEP_KINDS, RPMSENSE_RPMLIB, join_evr
+from kojisim.core.util import split_arches
+from kojisim.engine import builders
+from kojisim.engine.builders import BinarySpec, SourceSpec
 
 if TYPE_CHECKING:
-    from kojisim.sim import Sim
+    from kojisim.control.faults import FaultInjector
+    from kojisim.core.state import SimState
+    from kojisim.engine.engine import Engine
+    from kojisim.repos.repos import RepoManager
 
 
 def bump_release(release: str) -> str:
@@ -32,9 +36,8 @@ def _escape(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def spec_from_build(sim: Sim, build: Build) -> SourceSpec:
+def spec_from_build(state: SimState, build: Build) -> SourceSpec:
     """The spec of a build, derived from its rpms when it was loaded from repodata."""
-    state = sim.state
     spec = state.specs.get(build.id)
     if spec is not None:
         return spec
@@ -106,9 +109,13 @@ def _spec_changes(base: SourceSpec, changes: dict[str, Any]) -> dict[str, Any]:
 class SimOps:
     """Changes an operator (or the scenario timeline) applies to the simulated Koji."""
 
-    def __init__(self, sim: Sim) -> None:
-        self.sim = sim
-        self.state = sim.state
+    def __init__(
+        self, state: SimState, engine: Engine, repos: RepoManager, faults: FaultInjector
+    ) -> None:
+        self.state = state
+        self.engine = engine
+        self.repos = repos
+        self.faults = faults
 
     def _tag(self, tag: Any) -> Tag:
         return self.state.need_tag(tag)
@@ -140,7 +147,7 @@ class SimOps:
             key=lambda b: b.id,
             default=None,
         )
-        base = spec_from_build(self.sim, latest) if latest else SourceSpec(package, "1.0", "0")
+        base = spec_from_build(state, latest) if latest else SourceSpec(package, "1.0", "0")
         spec = base.evolve(**_spec_changes(base, changes))
         if state.get_build(spec.nvr) is not None:
             raise koji.GenericError(f"Build already exists: {spec.nvr}")
@@ -170,10 +177,10 @@ class SimOps:
         build_tag = target.build_tag_id if target else dest.id
         arches = builders.arch_list(history.tag_arches(state, build_tag) or ["x86_64"], srpm)
         builders.add_binaries(state, build, spec, arches)
-        repo = self.sim.repos.latest_ready(build_tag)
+        repo = self.repos.latest_ready(build_tag)
         if repo is not None:
             channel = state.need_channel("default")
-            self.sim.engine.import_task(
+            self.engine.import_task(
                 build, target.name if target else dest.name, build_tag, repo, channel.id
             )
         listing = history.package_list(state, dest.id, inherit=True, package_id=build.package_id)
@@ -261,9 +268,9 @@ class SimOps:
     def regen_repo(self, tag: Any, wait: bool = True) -> Repo:
         with self.state.lock:
             taginfo = self._tag(tag)
-            repo = self.sim.engine.new_repo(taginfo.id)
+            repo = self.engine.new_repo(taginfo.id)
         if wait:
-            self.sim.repos.wait_for(repo)
+            self.repos.wait_for(repo)
         return repo
 
     def timeline(self, action: str, args: dict[str, Any]) -> None:
@@ -277,8 +284,8 @@ class SimOps:
             "add_package": lambda: self.package_list(args["tag"], args["package"], "add"),
             "group_package": lambda: self.group_package(**args),
             "set_host": lambda: self.set_host(**args),
-            "regen_repo": lambda: self.sim.engine.new_repo(self._tag(args["tag"]).id),
-            "fault": lambda: self.sim.faults.add(args),
+            "regen_repo": lambda: self.engine.new_repo(self._tag(args["tag"]).id),
+            "fault": lambda: self.faults.add(args),
         }
         if action not in handlers:
             raise koji.GenericError(f"unknown timeline action {action!r}")

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kojisim.model import Rpm
-from kojisim.resolver import Resolution
-from kojisim.util import glob_match
+from kojisim.core.model import Rpm
+from kojisim.core.util import glob_match
+from kojisim.engine.resolver import Resolution
 
 BUILD_FAILED = (
     "error building package (arch {arch}), mock exited with status 1; "

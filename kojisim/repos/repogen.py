@@ -17,8 +17,8 @@ from typing import Any
 
 import createrepo_c as cr
 
-from kojisim.model import Rpm
-from kojisim.rpmdeps import DEP_KINDS, dep_to_cr
+from kojisim.core.model import Rpm
+from kojisim.core.rpmdeps import DEP_KINDS, dep_to_cr
 
 log = logging.getLogger(__name__)
 
@@ -100,12 +100,12 @@ def _stream_base(base: BaseRepodata, kind: str, writer: Any, keep: Callable[[str
 def write_repodata(
     arch_dir: Path,
     packages: Iterable[Rpm],
-    comps_xml: str,
+    comps_xml: str | None,
     base: BaseRepodata | None = None,
     keep_base: Callable[[str], bool] | None = None,
     base_count: int = 0,
 ) -> Path:
-    """Write ``arch_dir/repodata`` and return its path."""
+    """Write ``arch_dir/repodata`` (comps too unless ``comps_xml`` is None); returns its path."""
     repodata = arch_dir / "repodata"
     tmp = arch_dir / ".repodata.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -122,7 +122,8 @@ def write_repodata(
             writer.add_pkg(pkg)
         writer.close()
         repomd.set_record(_record(kind, path))
-    _write_comps(tmp, comps_xml, repomd)
+    if comps_xml is not None:
+        _write_comps(tmp, comps_xml, repomd)
     (tmp / "repomd.xml").write_text(repomd.xml_dump())
     shutil.rmtree(repodata, ignore_errors=True)
     tmp.rename(repodata)

@@ -1,0 +1,1 @@
+"""Changing the simulated Koji outside its Koji API: ``sim.*`` operations, faults, bus messages."""

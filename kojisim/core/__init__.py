@@ -1,0 +1,1 @@
+"""The simulated Koji's data: records, in-memory state, clock, versioned history, dependencies."""

@@ -1,0 +1,1 @@
+"""The build engine: what kojid does with tasks, from queueing to CLOSED or FAILED."""
