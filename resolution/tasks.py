@@ -6,7 +6,7 @@ import logging
 
 from builds.koji import KojiSessions
 from packages.models import Collection
-from resolution.services.builds import resolve_builds as resolve_builds_service
+from resolution.services.build_resolver import resolve_builds as resolve_builds_service
 from resolution.services.inputs import RepoUnavailable
 from resolution.services.repo_check import check_new_repos as check_new_repos_service
 from resolution.services.runs import finish_run, run_chunk
