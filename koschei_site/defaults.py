@@ -52,6 +52,9 @@ DEFAULTS: dict[str, Any] = {
         "cache_l2_capacity": 100,
         "resolve_for_arch": "x86_64",
         "repo_arch": "x86_64",
+        # Not upstream: an incremental run's triage is split into one chunk per this many
+        # packages (rounded up), at most one per worker; each chunk reads the repo change.
+        "min_triage_share": 2000,
     },
     "priorities": {
         "newly_added": 3000,

@@ -6,8 +6,8 @@ import logging
 
 from builds.koji import KojiSessions
 from packages.models import Collection
-from resolution.services.builds import resolve_builds as resolve_builds_service
-from resolution.services.inputs import RepoUnavailable
+from resolution.services.build_resolver import resolve_builds as resolve_builds_service
+from resolution.services.inputs import RepoSource, RepoUnavailable
 from resolution.services.repo_check import check_new_repos as check_new_repos_service
 from resolution.services.runs import finish_run, run_chunk
 from resolution.services.triage import prepare
@@ -42,12 +42,8 @@ def prepare_repo(collection_id: int, repo_id: int, previous_repo_id: int) -> boo
     collection = Collection.objects.filter(pk=collection_id).first()
     if collection is None:
         return False
-    return prepare(
-        collection=collection,
-        repo_id=repo_id,
-        previous=previous_repo_id,
-        sessions=KojiSessions.from_settings(),
-    )
+    source = RepoSource(collection, repo_id, KojiSessions.from_settings())
+    return prepare(source=source, previous=previous_repo_id)
 
 
 def finish_repo(run_id: int) -> bool:

@@ -22,10 +22,9 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from builds.koji import KojiSessions
-from packages.models import Collection
 from resolution.depsolve import ChangeImpact
 from resolution.services import inputs
+from resolution.services.inputs import RepoSource
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +37,7 @@ _POLL_SECONDS = 0.01
 
 
 def shared_impact(
-    *,
-    collection: Collection,
-    old: int,
-    new: int,
-    sessions: KojiSessions,
-    compute: Callable[[], ChangeImpact],
+    *, old: RepoSource, new: RepoSource, compute: Callable[[], ChangeImpact]
 ) -> ChangeImpact:
     """The impact of the change from repo ``old`` to repo ``new``: read from this host's
     cache, else ``compute()`` (under the lock, so once per host) and stored there.
@@ -51,8 +45,8 @@ def shared_impact(
     Raises RepoUnavailable when the new repo cannot be had (or ``compute`` raises it).
     """
     weak = "noweak" if inputs.dependency_config()["ignore_weak_deps"] else "weak"
-    name = f"from-{inputs.descriptor(collection, old).key}-{weak}-v{FORMAT}"
-    with inputs.local_repo(collection, new, sessions) as local:
+    name = f"from-{old.descriptor.key}-{weak}-v{FORMAT}"
+    with inputs.local_repo(new) as local:
         directory = local.path / IMPACTS_DIR
         directory.mkdir(exist_ok=True)
         path = directory / f"{name}.pickle"

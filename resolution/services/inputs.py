@@ -1,8 +1,10 @@
 """What resolution needs from outside: repos and sacks, build groups, BuildRequires.
 
-Koji and the network are only called here, never inside a transaction.  BuildRequires
-are read from the ``srpm_requires`` table and fetched from Koji (one multicall) only for
-SRPMs seen for the first time; they are stored in bulk.
+A repo is named by a ``RepoSource`` (collection, repo id, Koji sessions).  The downloads
+and Koji calls made here never run inside a transaction.  BuildRequires are read from the
+``srpm_requires`` table and fetched from Koji (one multicall) only for SRPMs seen for the
+first time; they are stored in bulk.  A worker process keeps its last loaded sacks in
+``solver_cache``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -51,69 +54,106 @@ def repo_cache() -> RepoCache:
     )
 
 
-def descriptor(collection: Collection, repo_id: int) -> RepoDescriptor:
-    return RepoDescriptor(koji_id(collection), collection.build_tag, repo_id)
+@dataclass(frozen=True)
+class RepoSource:
+    """One Koji repo of a collection, and the sessions that read it."""
 
+    collection: Collection
+    repo_id: int
+    sessions: KojiSessions
 
-# Repos never change once Koji made them, so a worker process keeps the last few loaded
-# sacks (with their Depsolver memos) for the chunks that follow; keyed by where the repo
-# came from as well, so two Koji hubs (or test servers) never share an entry.
-SOLVERS_KEPT = 2
-_solvers: OrderedDict[tuple[str, ...], Depsolver] = OrderedDict()
+    @property
+    def descriptor(self) -> RepoDescriptor:
+        """The repo's identity in this host's repo cache."""
+        return RepoDescriptor(koji_id(self.collection), self.collection.build_tag, self.repo_id)
+
+    @property
+    def topurl(self) -> str:
+        """Where the Koji the collection reads serves the repo."""
+        return self.sessions.reading_topurl(self.collection)
+
+    def at(self, repo_id: int) -> RepoSource:
+        """Another repo of the same collection, read through the same sessions."""
+        return replace(self, repo_id=repo_id)
 
 
 @contextlib.contextmanager
-def local_repo(collection: Collection, repo_id: int, sessions: KojiSessions) -> Iterator[LocalRepo]:
+def local_repo(source: RepoSource) -> Iterator[LocalRepo]:
     """The repo in this host's cache (downloaded on a miss), held in the block; raises
     RepoUnavailable."""
     try:
         with repo_cache().get(
-            descriptor(collection, repo_id),
-            sessions.reading_topurl(collection),
-            dependency_config()["repo_arch"],
+            source.descriptor, source.topurl, dependency_config()["repo_arch"]
         ) as local:
             yield local
     except RepoError as exc:
         raise RepoUnavailable(str(exc)) from None
 
 
-def fetch(collection: Collection, repo_id: int, sessions: KojiSessions) -> None:
+def fetch(source: RepoSource) -> None:
     """Download the repo into this host's cache unless it is there; raises RepoUnavailable."""
-    with local_repo(collection, repo_id, sessions):
+    with local_repo(source):
         pass
 
 
+#: how many loaded sacks a process keeps
+SOLVERS_KEPT = 2
+
+
+class SolverCache:
+    """The last loaded sacks of one process (with their Depsolver memos), for the chunks
+    that follow.
+
+    Repos never change once Koji made them.  Entries are keyed by where the repo came
+    from as well, so two Koji hubs (or test servers) never share one.  The module's
+    ``solver_cache`` belongs to the worker process that imported it.
+    """
+
+    def __init__(self, capacity: int = SOLVERS_KEPT) -> None:
+        self.capacity = capacity
+        self._kept: OrderedDict[tuple[str, ...], Depsolver] = OrderedDict()
+
+    def clear(self) -> None:
+        """Forget every kept sack (as in a fresh process)."""
+        self._kept.clear()
+
+    def get(self, source: RepoSource, *, build_cache: bool = True) -> Depsolver:
+        """A Depsolver on the repo's sack: a kept one, else loaded (see ``solver_for``)."""
+        config = dependency_config()
+        weak = bool(config["ignore_weak_deps"])
+        key = (
+            source.topurl,
+            str(settings.KOSCHEI["directories"]["cachedir"]),
+            source.descriptor.key,
+            str(config["resolve_for_arch"]),
+            str(weak),
+        )
+        solver = self._kept.get(key)
+        if solver is None:
+            # make room first: a sack of a large repo is ~100 MB, and loading the next one
+            # on top of every kept one slows the load and raises the process's peak memory
+            while len(self._kept) >= self.capacity:
+                self._kept.popitem(last=False)
+            with local_repo(source) as local:
+                sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
+                solver = Depsolver(sack, ignore_weak_deps=weak)
+            self._kept[key] = solver
+        self._kept.move_to_end(key)
+        return solver
+
+
+solver_cache = SolverCache()
+
+
 @contextlib.contextmanager
-def solver_for(
-    collection: Collection, repo_id: int, sessions: KojiSessions, *, build_cache: bool = True
-) -> Iterator[Depsolver]:
+def solver_for(source: RepoSource, *, build_cache: bool = True) -> Iterator[Depsolver]:
     """A Depsolver on the repo's sack, downloaded into the cache on a miss.
 
-    Loaded sacks are kept per process (``SOLVERS_KEPT``); a new one is loaded while the
-    repo is locked in the on-disk cache (``build_cache``: writing hawkey's solv cache).
-    Raises RepoUnavailable.
+    Loaded sacks are kept in this process's ``solver_cache``; a new one is loaded while
+    the repo is locked in the on-disk cache (``build_cache``: writing hawkey's solv
+    cache).  Raises RepoUnavailable.
     """
-    config = dependency_config()
-    weak = bool(config["ignore_weak_deps"])
-    key = (
-        sessions.reading_topurl(collection),
-        str(settings.KOSCHEI["directories"]["cachedir"]),
-        descriptor(collection, repo_id).key,
-        str(config["resolve_for_arch"]),
-        str(weak),
-    )
-    solver = _solvers.get(key)
-    if solver is None:
-        # make room first: a sack of a large repo is ~100 MB, and loading the next one on
-        # top of every kept one slows the load and raises the process's peak memory
-        while len(_solvers) >= SOLVERS_KEPT:
-            _solvers.popitem(last=False)
-        with local_repo(collection, repo_id, sessions) as local:
-            sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
-            solver = Depsolver(sack, ignore_weak_deps=weak)
-        _solvers[key] = solver
-    _solvers.move_to_end(key)
-    yield solver
+    yield solver_cache.get(source, build_cache=build_cache)
 
 
 def _load(local: LocalRepo, arch: str, *, build_cache: bool) -> Any:
@@ -123,13 +163,14 @@ def _load(local: LocalRepo, arch: str, *, build_cache: bool) -> Any:
         raise RepoUnavailable(str(exc)) from None
 
 
-def build_group(collection: Collection, repo_id: int, sessions: KojiSessions) -> list[str] | None:
+def build_group(source: RepoSource) -> list[str] | None:
     """The collection's build group as Koji had it when the repo was made; None if missing."""
+    collection = source.collection
     return koji.get_build_group(
-        sessions.reading(collection),
+        source.sessions.reading(collection),
         collection.build_tag,
         collection.build_group,
-        repo_id,
+        source.repo_id,
     )
 
 

@@ -2,8 +2,9 @@
 
 Reads packages and BuildRequires (cache, else Koji), resolves each package (or reuses the
 stored install set the run's triage found untouched by the repo change) and computes its
-dependency changes against the comparison baseline.  The caller
-persists the outcomes in one transaction (``resolution.services.persist``).
+dependency changes against the comparison baseline.  A solving chunk and a triage chunk
+(for the few packages it resolves itself) both do this; the caller persists the outcomes
+in one transaction (``resolution.services.persist``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from builds.koji import KojiSessions
 from packages.models import Collection, Package
 from resolution.depsolve import (
     DependencyChange,
@@ -29,6 +29,7 @@ from resolution.models import PackageResolution
 from resolution.services import inputs
 from resolution.services.baselines import baseline_keys
 from resolution.services.dependencies import dependency_nevras
+from resolution.services.inputs import RepoSource
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,9 @@ def _srpm(package: Package) -> dict[str, object] | None:
 
 def resolve_packages(
     *,
-    collection: Collection,
-    repo_id: int,
+    source: RepoSource,
     group: Sequence[str],
     package_ids: Sequence[int],
-    sessions: KojiSessions,
     reusable: AbstractSet[int] = frozenset(),
 ) -> ChunkOutcomes:
     """Resolve the packages against the repo; raises RepoUnavailable when it cannot be had.
@@ -100,7 +99,7 @@ def resolve_packages(
     )
     srpms = {p.id: _srpm(p) for p in packages}
     requires = inputs.build_requires(
-        collection, [s for s in srpms.values() if s is not None], sessions
+        source.collection, [s for s in srpms.values() if s is not None], source.sessions
     )
     skipped = [pid for pid in package_ids if pid not in {p.id for p in packages}]
     work: list[tuple[Package, str, list[str]]] = []
@@ -115,7 +114,7 @@ def resolve_packages(
     stored = {r.package_id: r for r in PackageResolution.objects.filter(package_id__in=wanted)}
     nevras = dependency_nevras(i for r in stored.values() for i in r.install_set)
     digests = inputs.InputsDigest(group)
-    with inputs.solver_for(collection, repo_id, sessions) as solver:
+    with inputs.solver_for(source) as solver:
         solver.prepare_files([*group, *(br for _, _, brs in work for br in brs)])
         outcomes = []
         for package, key, brs in work:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,9 +25,10 @@ from builds.koji import KojiSessions
 from koschei_site.errors import ServiceError
 from packages.models import Collection
 from packages.signals import send_collection_state_after_commit
+from resolution.depsolve import GoalResult
 from resolution.models import BuildrootProblem, ResolutionRun, RunKind, RunState
 from resolution.services import inputs
-from resolution.services.inputs import RepoUnavailable
+from resolution.services.inputs import RepoSource, RepoUnavailable
 from resolution.services.outcomes import eligible_packages
 from resolution.services.runs import requeue_overdue_chunks, run_in_process, start_run
 from resolution.services.triage import has_stored_resolutions
@@ -106,6 +107,10 @@ def check_collection(
     return RepoCheck(collection.name)
 
 
+class _UnusableRepo(Exception):
+    """Koji says the repo cannot be used: it is dead, or it has no build group."""
+
+
 def _new_repo(
     collection: Collection,
     repo_id: int,
@@ -115,58 +120,25 @@ def _new_repo(
     force: bool,
     enqueue: bool,
 ) -> RepoCheck:
+    """Take the repo: resolve its base buildroot, record it in the collection and start a
+    run when the base buildroot resolves; a repo that cannot be used is recorded as such."""
     started = time.monotonic()
-    session = sessions.reading(collection)
-    if koji.get_repo_info(session, repo_id) is None:
-        return _fail(collection, repo_id, f"Repo {repo_id} of {collection.build_tag} is dead")
-    group = inputs.build_group(collection, repo_id, sessions)
-    if not group:
-        return _fail(
-            collection, repo_id, f"No build group found for {collection.name} at repo_id {repo_id}"
-        )
-    # another worker loads the sack too and works out the repo change while this one
-    # resolves the base buildroot: the triage chunks then start with both at hand
-    last_repo = collection.latest_repo_id
-    prepare = enqueue and not full and last_repo is not None and last_repo < repo_id
-    asked = time.monotonic()
+    source = RepoSource(collection, repo_id, sessions)
     try:
-        if prepare:
-            inputs.fetch(collection, repo_id, sessions)
-            async_task("resolution.tasks.prepare_repo", collection.pk, repo_id, last_repo)
-        with inputs.solver_for(collection, repo_id, sessions, build_cache=not prepare) as solver:
-            base = solver.run_goal([], group)
-    except RepoUnavailable as exc:
+        group = _live_build_group(source)
+        asked = time.monotonic()
+        previous = _previous_repo_to_prepare(collection, repo_id, full=full, enqueue=enqueue)
+        base = _resolve_base_buildroot(source, group, previous=previous)
+    except (_UnusableRepo, RepoUnavailable) as exc:
         return _fail(collection, repo_id, str(exc))
     solved = time.monotonic()
     with transaction.atomic():
-        locked = Collection.objects.select_for_update().get(pk=collection.pk)
-        newest = locked.latest_repo_id
-        if newest is not None and (newest > repo_id or (newest == repo_id and not force)):
+        locked = _record_repo(collection, repo_id, base, force=force)
+        if locked is None:
             return RepoCheck(collection.name)  # a concurrent check got there first
-        previous = locked.state_string
-        BuildrootProblem.objects.filter(collection=locked).delete()
-        BuildrootProblem.objects.bulk_create(
-            BuildrootProblem(collection=locked, problem=p) for p in base.problems
-        )
-        locked.latest_repo_id = repo_id
-        locked.latest_repo_resolved = base.resolved
-        locked.repo_error = ""
-        locked.save(update_fields=["latest_repo_id", "latest_repo_resolved", "repo_error"])
-        send_collection_state_after_commit(locked.pk, previous, locked.state_string)
         run = None
         if base.resolved:
-            kind = RunKind.FULL if full else RunKind.INCREMENTAL
-            package_ids = eligible_packages(locked)
-            triaged = not full and has_stored_resolutions(locked)
-            run = start_run(
-                collection=locked,
-                repo_id=repo_id,
-                kind=kind,
-                group=group,
-                package_ids=[] if triaged else package_ids,
-                triage=package_ids if triaged else [],
-                enqueue=enqueue,
-            )
+            run = _start_repo_run(locked, repo_id, group, full=full, enqueue=enqueue)
     log.info(
         "Collection %s: repo %s, base buildroot resolved=%s (Koji %.2f s, repo and base "
         "buildroot %.2f s, run %.2f s)",
@@ -178,6 +150,93 @@ def _new_repo(
         time.monotonic() - solved,
     )
     return RepoCheck(collection.name, repo_id, base.resolved, run=run)
+
+
+def _live_build_group(source: RepoSource) -> list[str]:
+    """The repo's build group, from Koji; raises _UnusableRepo for a dead repo or when the
+    collection has no build group at that repo."""
+    collection, repo_id = source.collection, source.repo_id
+    if koji.get_repo_info(source.sessions.reading(collection), repo_id) is None:
+        raise _UnusableRepo(f"Repo {repo_id} of {collection.build_tag} is dead")
+    group = inputs.build_group(source)
+    if not group:
+        raise _UnusableRepo(f"No build group found for {collection.name} at repo_id {repo_id}")
+    return group
+
+
+def _previous_repo_to_prepare(
+    collection: Collection, repo_id: int, *, full: bool, enqueue: bool
+) -> int | None:
+    """The collection's previous repo when a worker should work out the change from it
+    while this one resolves the base buildroot (an incremental run with workers follows);
+    else None."""
+    last_repo = collection.latest_repo_id
+    if enqueue and not full and last_repo is not None and last_repo < repo_id:
+        return last_repo
+    return None
+
+
+def _resolve_base_buildroot(
+    source: RepoSource, group: list[str], *, previous: int | None
+) -> GoalResult:
+    """Resolve the build group alone in the repo; raises RepoUnavailable.
+
+    With a ``previous`` repo, the repo is downloaded first and another worker loads the
+    sack too and works out the change from ``previous`` meanwhile (``prepare_repo``): the
+    triage chunks then start with both at hand.  Neither load then writes hawkey's solv
+    cache (it would delay both); the next process to load the repo does.
+    """
+    if previous is not None:
+        inputs.fetch(source)
+        async_task("resolution.tasks.prepare_repo", source.collection.pk, source.repo_id, previous)
+    with inputs.solver_for(source, build_cache=previous is None) as solver:
+        return solver.run_goal([], group)
+
+
+def _record_repo(
+    collection: Collection, repo_id: int, base: GoalResult, *, force: bool
+) -> Collection | None:
+    """Make the repo the collection's latest, with its base buildroot's outcome and
+    problems; the locked collection, or None when a concurrent check recorded this repo or
+    a newer one.  Inside the caller's transaction."""
+    locked = Collection.objects.select_for_update().get(pk=collection.pk)
+    newest = locked.latest_repo_id
+    if newest is not None and (newest > repo_id or (newest == repo_id and not force)):
+        return None
+    previous = locked.state_string
+    _replace_buildroot_problems(locked, base.problems)
+    locked.latest_repo_id = repo_id
+    locked.latest_repo_resolved = base.resolved
+    locked.repo_error = ""
+    locked.save(update_fields=["latest_repo_id", "latest_repo_resolved", "repo_error"])
+    send_collection_state_after_commit(locked.pk, previous, locked.state_string)
+    return locked
+
+
+def _replace_buildroot_problems(collection: Collection, problems: Sequence[str]) -> None:
+    BuildrootProblem.objects.filter(collection=collection).delete()
+    BuildrootProblem.objects.bulk_create(
+        BuildrootProblem(collection=collection, problem=p) for p in problems
+    )
+
+
+def _start_repo_run(
+    collection: Collection, repo_id: int, group: list[str], *, full: bool, enqueue: bool
+) -> ResolutionRun:
+    """Start the run of every eligible package against the new repo (inside the caller's
+    transaction): an incremental run sends them all to the triage once the collection has
+    stored resolutions."""
+    package_ids = eligible_packages(collection)
+    triaged = not full and has_stored_resolutions(collection)
+    return start_run(
+        collection=collection,
+        repo_id=repo_id,
+        kind=RunKind.FULL if full else RunKind.INCREMENTAL,
+        group=group,
+        package_ids=[] if triaged else package_ids,
+        triage=package_ids if triaged else [],
+        enqueue=enqueue,
+    )
 
 
 def _fail(collection: Collection, repo_id: int, reason: str) -> RepoCheck:
@@ -210,7 +269,8 @@ def _new_packages(collection: Collection, sessions: KojiSessions, *, enqueue: bo
         .exclude(build_group=[])
         .first()
     )
-    group = last.build_group if last else inputs.build_group(collection, repo_id, sessions)
+    source = RepoSource(collection, repo_id, sessions)
+    group = last.build_group if last else inputs.build_group(source)
     if not group:
         return RepoCheck(collection.name)
     with transaction.atomic():

@@ -3,10 +3,11 @@
 A run is created in the transaction that records the repo; its chunks are enqueued as
 django-q2 tasks after commit so they spread over every worker.  A chunk resolves outside
 any transaction, then persists its packages and counts itself done in ONE transaction;
-the chunk that completes the run enqueues ``finish_repo``.  An incremental run's packages
-with a stored resolution start in triage chunks (``resolution.services.triage``), which
-move those whose outcome holds and solve the others themselves when they are few, else add
-solving chunks counted into the run in the same transaction.  Re-running a done chunk, or
+the chunk that completes the run enqueues ``finish_repo``.  Every package of an incremental
+run (once the collection has stored resolutions) starts in a triage chunk
+(``resolution.services.triage``), which moves those whose stored outcome holds and
+resolves the others itself when they are few, else adds solving chunks counted into the
+run in the same transaction.  Re-running a done chunk, or
 a chunk of a run that is no longer running (superseded by a newer repo), is a no-op.  The
 periodic repo check re-enqueues chunks that are overdue (a task lost with its worker).
 """
@@ -30,6 +31,7 @@ from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.models import ResolutionChunk, ResolutionRun, RunKind, RunState
 from resolution.services.baselines import BASELINE_JOIN
+from resolution.services.inputs import RepoSource
 from resolution.services.outcomes import ChunkOutcomes, resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
 from resolution.services.triage import Triage, triage, without_jit
@@ -38,12 +40,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 300
 MIN_CHUNK_SIZE = 50
-MIN_TRIAGE_SHARE = 2000
 DEFAULT_OVERDUE_SECONDS = 900
 
 
 def chunk_size() -> int:
     return int(settings.KOSCHEI["dependency"].get("resolve_chunk_size") or DEFAULT_CHUNK_SIZE)
+
+
+def min_triage_share() -> int:
+    """Packages per triage chunk of a large incremental run (one chunk per worker at most)."""
+    return int(settings.KOSCHEI["dependency"]["min_triage_share"])
 
 
 def overdue_after() -> timedelta:
@@ -97,9 +103,10 @@ def _add_chunks(
         )
         for part in _split(package_ids, _chunk_size(len(package_ids)))
     ]
-    # the triage of a large run is shared by every worker too; it goes last, as it may
-    # wait for the repo change being worked out (``triage.prepare``) while others solve
-    shares = min(_workers(), -(-len(triage) // MIN_TRIAGE_SHARE))
+    # the triage of a large run is shared by the workers: a share per ``min_triage_share``
+    # packages (rounded up), at most one per worker, as each share works out or reads the
+    # repo change
+    shares = min(_workers(), -(-len(triage) // min_triage_share()))
     rows += [
         ResolutionChunk(run=run, package_ids=part, triage=True, enqueued_at=now)
         for part in (_split(triage, -(-len(triage) // shares)) if triage else [])
@@ -123,9 +130,9 @@ def start_run(
 ) -> ResolutionRun:
     """Create a run and its chunks; with ``enqueue``, their tasks go out after commit.
 
-    ``package_ids`` are solved; ``triage`` packages (those with a stored resolution that
-    may still hold, in an incremental run) go to triage chunks, which move those whose
-    stored outcome holds and solve or add chunks for the others.
+    ``package_ids`` are solved; ``triage`` packages (every eligible package of an
+    incremental run once the collection has stored resolutions) go to triage chunks,
+    which move those whose stored outcome holds and resolve or add chunks for the others.
     Must run inside the caller's transaction; supersedes the collection's running runs.
     """
     ResolutionRun.objects.filter(collection=collection, state=RunState.RUNNING).update(
@@ -210,16 +217,14 @@ def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue: bool = True) ->
         return _run_triage(chunk, sessions, enqueue=enqueue)
     run = chunk.run
     outcomes = resolve_packages(
-        collection=run.collection,
-        repo_id=run.repo_id,
+        source=RepoSource(run.collection, run.repo_id, sessions),
         group=run.build_group,
         package_ids=chunk.package_ids,
-        sessions=sessions,
         reusable=frozenset(chunk.reusable),
     )
     try:
         with transaction.atomic():
-            _lock_open(chunk_id)
+            _claim_chunk(chunk_id)
             figures = persist_outcomes(repo_id=run.repo_id, outcomes=outcomes.outcomes)
             skipped = figures.skipped + len(outcomes.skipped)
             complete = _count_chunk(run.pk, figures, skipped)
@@ -239,24 +244,14 @@ def _run_triage(chunk: ResolutionChunk, sessions: KojiSessions, *, enqueue: bool
     transaction as the move, rather than waiting for a chunk of their own.
     """
     run = chunk.run
+    source = RepoSource(run.collection, run.repo_id, sessions)
     started = time.monotonic()
-    plan = triage(
-        collection=run.collection,
-        repo_id=run.repo_id,
-        group=run.build_group,
-        package_ids=chunk.package_ids,
-        sessions=sessions,
-    )
+    plan = triage(source=source, group=run.build_group, package_ids=chunk.package_ids)
     triaged = time.monotonic()
     solved = None
     if plan.solve and len(plan.solve) <= MIN_CHUNK_SIZE:
         solved = resolve_packages(
-            collection=run.collection,
-            repo_id=run.repo_id,
-            group=run.build_group,
-            package_ids=plan.solve,
-            sessions=sessions,
-            reusable=plan.reusable,
+            source=source, group=run.build_group, package_ids=plan.solve, reusable=plan.reusable
         )
     resolved = time.monotonic()
     try:
@@ -283,7 +278,7 @@ def _commit_triage(
     all into the run; the figures and whether the run is complete.  Raises _Stale."""
     run = chunk.run
     with transaction.atomic():
-        _lock_open(chunk.pk)
+        _claim_chunk(chunk.pk)
         moved, unresolved = move_unchanged(plan.unchanged, run.repo_id)
         figures = PersistFigures(
             processed=moved,
@@ -310,8 +305,9 @@ def _commit_triage(
     return figures, complete
 
 
-def _lock_open(chunk_id: int) -> None:
-    """Lock the chunk and mark it done; raise _Stale when another attempt got there first."""
+def _claim_chunk(chunk_id: int) -> None:
+    """Lock the chunk's row and mark it done, so that no other attempt persists it; raise
+    _Stale when another attempt got there first.  Inside the transaction that persists it."""
     locked = ResolutionChunk.objects.select_for_update().get(pk=chunk_id)
     if locked.done:
         raise _Stale

@@ -1,7 +1,8 @@
-"""Sorting an incremental run's packages before any chunk exists (DESIGN section 7).
+"""Sorting an incremental run's packages in its triage chunks (DESIGN section 7).
 
-The repo check compares the new repo with each repo the packages were last resolved on
-(a ``ChangeImpact`` over database ids) and sorts every eligible package:
+Every eligible package of an incremental run goes to a triage chunk, which compares the
+new repo with each repo its packages were last resolved on (a ``ChangeImpact`` over
+database ids) and gives each package a ``Verdict``:
 - **unchanged**: same inputs, an install set the change cannot touch (hence the same
   distances), and the same last build and comparison baseline as when it was stored (hence
   the same changes and dependency priority).  Its stored outcome is exact for the new
@@ -12,14 +13,15 @@ The repo check compares the new repo with each repo the packages were last resol
   failed only on BuildRequires nothing provides, else every package its goal may have
   considered: when the change cannot touch that set and no added package provides one of
   its BuildRequires, it fails the same way again (unchanged); otherwise it is solved;
-- every other package, one without a stored resolution included, is solved: by the triage
-  chunk itself when they are few, else by chunks it adds.
-So only packages that need work become chunks, and a small repo change costs little
-however large the collection.
+- **solve**: every other package, one without a stored resolution included.
+The triage chunk resolves the reusable packages and those to solve itself when they are
+few, else it adds chunks for them: only packages that need work become chunks, and a
+small repo change costs little however large the collection.
 """
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections import OrderedDict
@@ -31,7 +33,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
-from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.depsolve import ChangeImpact, diff_sacks
 from resolution.models import PackageResolution
@@ -39,16 +40,28 @@ from resolution.services import inputs
 from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.dependencies import known_dependency_ids
 from resolution.services.impacts import shared_impact
-from resolution.services.inputs import RepoUnavailable
+from resolution.services.inputs import RepoSource, RepoUnavailable
 
 log = logging.getLogger(__name__)
+
+
+class Verdict(enum.Enum):
+    """What the triage does with one package."""
+
+    #: the stored outcome holds as it is: moved to the new repo
+    UNCHANGED = "unchanged"
+    #: only the stored install set holds: a chunk recomputes distances and changes
+    REUSABLE = "reusable"
+    #: a solver run
+    SOLVE = "solve"
 
 
 @dataclass(frozen=True)
 class Triage:
     """Where each package of an incremental run goes."""
 
-    #: packages for the chunks, in id order (the reusable ones among them)
+    #: packages to resolve (by the triage chunk or chunks it adds), in id order, the
+    #: reusable ones among them
     solve: list[int]
     #: packages whose stored install set a chunk may reuse
     reusable: frozenset[int]
@@ -93,25 +106,20 @@ def has_stored_resolutions(collection: Collection) -> bool:
     return PackageResolution.objects.filter(package__collection=collection).exists()
 
 
-def triage(
-    *,
-    collection: Collection,
-    repo_id: int,
-    group: Sequence[str],
-    package_ids: Sequence[int],
-    sessions: KojiSessions,
-) -> Triage:
-    """Sort ``package_ids`` for a run against repo ``repo_id``."""
+def triage(*, source: RepoSource, group: Sequence[str], package_ids: Sequence[int]) -> Triage:
+    """Sort ``package_ids`` for a run against the repo of ``source``."""
     started = time.monotonic()
+    repo_id = source.repo_id
     with connection.cursor() as cursor:
         cursor.execute(STORED_REPOS, [list(package_ids)])
         previous = sorted(row[0] for row in cursor.fetchall() if row[0] != repo_id)
     # outside any transaction: working an impact out may download a repo
-    impacts = {old: _impact(collection, old, repo_id, sessions) for old in previous}
+    impacts = {old: _impact(source.at(old), source) for old in previous}
     relevant = set().union(*(i.relevant_members for i in impacts.values() if i is not None))
     with transaction.atomic(), connection.cursor() as cursor:
         without_jit(cursor)
-        cursor.execute(FACTS, [sorted(relevant), inputs.koji_id(collection), list(package_ids)])
+        koji_id = inputs.koji_id(source.collection)
+        cursor.execute(FACTS, [sorted(relevant), koji_id, list(package_ids)])
         rows = [_Facts(*row) for row in cursor.fetchall()]
     # per previous repo: the BuildRequires an added package may now satisfy otherwise
     # (None: the build group is touched, or the repo is gone: everything is solved)
@@ -124,15 +132,12 @@ def triage(
                 {br for f in rows if f.stored_repo == old for br in f.requires or ()}
             )
     digests = inputs.InputsDigest(group)
-    holding: dict[int, bool] = {}  # package id -> its stored outcome holds unchanged
-    for facts in rows:
-        verdict = _verdict(facts, repo_id, impacts, touched, digests)
-        if verdict is not None:
-            holding[facts.package_id] = verdict
-    unchanged = [pid for pid in package_ids if holding.get(pid)]
+    # a package without a stored resolution has no row in FACTS: it is solved (no verdict)
+    verdicts = {f.package_id: _verdict(f, repo_id, impacts, touched, digests) for f in rows}
+    unchanged = [pid for pid in package_ids if verdicts.get(pid) is Verdict.UNCHANGED]
     result = Triage(
-        solve=[pid for pid in package_ids if not holding.get(pid)],
-        reusable=frozenset(pid for pid, holds in holding.items() if not holds),
+        solve=[pid for pid in package_ids if verdicts.get(pid) is not Verdict.UNCHANGED],
+        reusable=frozenset(pid for pid, v in verdicts.items() if v is Verdict.REUSABLE),
         unchanged=unchanged,
     )
     log.info(
@@ -149,9 +154,9 @@ def triage(
     return result
 
 
-def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: KojiSessions) -> bool:
-    """Work out the change from repo ``previous`` to ``repo_id`` for every triage chunk of
-    the host (``impacts``); False when a repo cannot be had.
+def prepare(*, source: RepoSource, previous: int) -> bool:
+    """Work out the change from repo ``previous`` to the repo of ``source`` for every triage
+    chunk of the host (``impacts``); False when a repo cannot be had.
 
     A worker does this while the repo check is still loading the same sack and resolving
     the base buildroot, so that the triage chunks start with it at hand.  It does not
@@ -160,24 +165,54 @@ def prepare(*, collection: Collection, repo_id: int, previous: int, sessions: Ko
     """
     started = time.monotonic()
     try:
-        ready = _impact(collection, previous, repo_id, sessions, build_cache=False) is not None
+        ready = _impact(source.at(previous), source, build_cache=False) is not None
     except RepoUnavailable as exc:
-        log.info("Nothing prepared for repo %s: %s", repo_id, exc)
+        log.info("Nothing prepared for repo %s: %s", source.repo_id, exc)
         return False
     if ready:
         log.info(
             "Prepared repo %s and its change from repo %s in %.2f s",
-            repo_id,
+            source.repo_id,
             previous,
             time.monotonic() - started,
         )
     return ready
 
 
-# The impact of one repo change is the same for every triage chunk of a run: a worker
-# process keeps the last ones, over Dependency ids (hence per database as well).
+#: how many repo changes' impacts a process keeps
 IMPACTS_KEPT = 2
-_kept_impacts: OrderedDict[tuple[str, ...], ChangeImpact] = OrderedDict()
+
+
+class ImpactCache:
+    """The impacts of the last repo changes one process worked out or read, over
+    Dependency ids (hence per database as well).
+
+    The impact of one repo change is the same for every triage chunk of a run.  The
+    module's ``impact_cache`` belongs to the worker process that imported it.
+    """
+
+    def __init__(self, capacity: int = IMPACTS_KEPT) -> None:
+        self.capacity = capacity
+        self._kept: OrderedDict[tuple[str, ...], ChangeImpact] = OrderedDict()
+
+    def clear(self) -> None:
+        """Forget every kept impact (as in a fresh process)."""
+        self._kept.clear()
+
+    def get(self, key: tuple[str, ...]) -> ChangeImpact | None:
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+        return kept
+
+    def keep(self, key: tuple[str, ...], impact: ChangeImpact) -> None:
+        """Keep ``impact``, forgetting the least recently used beyond the capacity."""
+        self._kept[key] = impact
+        while len(self._kept) > self.capacity:
+            self._kept.popitem(last=False)
+
+
+impact_cache = ImpactCache()
 
 
 class _Facts(NamedTuple):
@@ -205,35 +240,35 @@ def _verdict(
     impacts: dict[int, ChangeImpact | None],
     touched: dict[int, frozenset[str] | None],
     digests: inputs.InputsDigest,
-) -> bool | None:
-    """True: the stored outcome holds; False: only the install set does; None: solve."""
+) -> Verdict:
+    """What to do with a package that has a stored resolution."""
     if facts.resolved is None or facts.requires is None:
-        return None
+        return Verdict.SOLVE
     if not facts.version or not facts.release:
-        return None
+        return Verdict.SOLVE
     srpm = {"name": facts.name, "version": facts.version, "release": facts.release}
     if digests.of(inputs.nvra_key({**srpm, "arch": "src"}), facts.requires) != facts.digest:
-        return None
+        return Verdict.SOLVE
     if facts.stored_repo != repo_id:
         impact, brs = impacts[facts.stored_repo], touched[facts.stored_repo]
         if impact is None or brs is None or not brs.isdisjoint(facts.requires):
-            return None
+            return Verdict.SOLVE
         # a failure keeps a partial install set or its goal's candidates (see depsolve)
         if impact.touches_members(facts.members, candidates=not facts.resolved):
-            return None
+            return Verdict.SOLVE
     same_build = facts.last_build_id == facts.stored_build
     if not facts.resolved:  # a failure has no changes and no baseline
-        return True if same_build else None
-    return same_build and facts.baseline == facts.stored_baseline
+        return Verdict.UNCHANGED if same_build else Verdict.SOLVE
+    if same_build and facts.baseline == facts.stored_baseline:
+        return Verdict.UNCHANGED
+    return Verdict.REUSABLE
 
 
 class _PreviousRepoGone(Exception):
     """The repo a package was last resolved on cannot be had any more."""
 
 
-def _impact(
-    collection: Collection, old: int, new: int, sessions: KojiSessions, *, build_cache: bool = True
-) -> ChangeImpact | None:
+def _impact(old: RepoSource, new: RepoSource, *, build_cache: bool = True) -> ChangeImpact | None:
     """What changed from repo ``old`` to repo ``new``, over Dependency ids; None when the
     old repo cannot be had any more (its packages are then solved again).
 
@@ -242,35 +277,32 @@ def _impact(
     key = (
         str(settings.DATABASES["default"]["NAME"]),
         str(settings.KOSCHEI["directories"]["cachedir"]),
-        sessions.reading_topurl(collection),
-        inputs.descriptor(collection, old).key,
-        inputs.descriptor(collection, new).key,
+        new.topurl,
+        old.descriptor.key,
+        new.descriptor.key,
         str(inputs.dependency_config()["ignore_weak_deps"]),
     )
-    kept = _kept_impacts.get(key)
+    kept = impact_cache.get(key)
     if kept is not None:
-        _kept_impacts.move_to_end(key)
         return kept
 
     def compute() -> ChangeImpact:
-        with inputs.solver_for(collection, new, sessions, build_cache=build_cache) as current:
+        with inputs.solver_for(new, build_cache=build_cache) as current:
             try:
-                with inputs.solver_for(collection, old, sessions) as previous:
+                with inputs.solver_for(old) as previous:
                     diff = diff_sacks(previous.sack, current.sack)
             except RepoUnavailable as exc:
                 raise _PreviousRepoGone(str(exc)) from None
             return ChangeImpact(current.sack, diff, ignore_weak_deps=current.ignore_weak_deps)
 
     try:
-        found = shared_impact(
-            collection=collection, old=old, new=new, sessions=sessions, compute=compute
-        )
+        found = shared_impact(old=old, new=new, compute=compute)
     except _PreviousRepoGone as exc:
-        log.info("Previous repo %s unavailable, resolving its packages in full: %s", old, exc)
+        log.info(
+            "Previous repo %s unavailable, resolving its packages in full: %s", old.repo_id, exc
+        )
         return None
     members: set[Any] = set(found.hot).union(*found.atom_providers.values())
     keyed = found.keyed(known_dependency_ids(members))
-    _kept_impacts[key] = keyed
-    while len(_kept_impacts) > IMPACTS_KEPT:
-        _kept_impacts.popitem(last=False)
+    impact_cache.keep(key, keyed)
     return keyed

@@ -10,7 +10,7 @@ from django.core.management.base import CommandParser
 from builds.koji import KojiSessions
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection
-from resolution.services.builds import resolve_builds
+from resolution.services.build_resolver import resolve_builds
 
 
 class Command(KoscheiCommand):

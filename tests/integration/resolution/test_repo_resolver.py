@@ -20,6 +20,7 @@ from resolution.models import (
     RunState,
     UnappliedChange,
 )
+from resolution.services.inputs import RepoSource
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import persist_outcomes
 from resolution.services.repo_check import check_collection
@@ -314,11 +315,9 @@ def test_a_package_whose_last_build_changed_meanwhile_is_skipped_and_keeps_its_c
     before = unapplied("foo")
     assert before and foo.dependency_priority > 0
     outcomes = resolve_packages(
-        collection=collection(),
-        repo_id=repo,
+        source=RepoSource(collection(), repo, sessions()),
         group=ResolutionRun.objects.filter(repo_id=repo).first().build_group,
         package_ids=[foo.pk],
-        sessions=sessions(),
     )
     make_build(foo, version="1.0", release="1.fc42", repo_id=repo)  # registered meanwhile
     from django.db import transaction

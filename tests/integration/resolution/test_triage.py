@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from collections import OrderedDict
 
 import pytest
 from django.core.management import call_command
@@ -19,12 +18,20 @@ from resolution.models import (
     RunKind,
     RunState,
 )
-from resolution.services import impacts, inputs, runs
+from resolution.services import impacts, inputs
 from resolution.services import triage as triage_service
+from resolution.services.inputs import RepoSource
 from resolution.services.runs import move_unchanged
 from resolution.services.triage import triage
 from tests.factories import make_build
-from tests.integration.resolution.conftest import collection, history, new_repo, package, sessions
+from tests.integration.resolution.conftest import (
+    collection,
+    history,
+    new_repo,
+    package,
+    sessions,
+    set_config,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,9 +88,7 @@ def test_a_build_registered_after_the_triage_leaves_its_package_for_the_next_run
     repo = new_repo(koji_hub)
     group = last_run().build_group
     ids = list(Package.objects.filter(resolved=True).order_by("id").values_list("id", flat=True))
-    plan = triage(
-        collection=collection(), repo_id=repo, group=group, package_ids=ids, sessions=sessions()
-    )
+    plan = triage(source=RepoSource(collection(), repo, sessions()), group=group, package_ids=ids)
     qux = package("qux")
     assert qux.pk in plan.unchanged and not plan.solve
     make_build(qux, version="9", release="1.fc42", repo_id=repo)  # registered meanwhile
@@ -94,16 +99,14 @@ def test_a_build_registered_after_the_triage_leaves_its_package_for_the_next_run
     assert stored_repos()["foo"] == repo
 
 
-def test_without_the_previous_repo_every_package_is_solved_again(
-    f42, koji_hub, cachedir, monkeypatch
-):
+def test_without_the_previous_repo_every_package_is_solved_again(f42, koji_hub, cachedir):
     tasks.check_new_repos()
     first = last_run().repo_id
     new_repo(koji_hub)
     koji_hub.sim("corruptRepodata", first, "x86_64", "primary")
     for entry in (cachedir / "repodata").glob(f"*-{first}"):
         shutil.rmtree(entry)  # evicted from this host's cache
-    monkeypatch.setattr(inputs, "_solvers", OrderedDict())  # as in another worker process
+    inputs.solver_cache.clear()  # as in another worker process
     tasks.check_new_repos()
     run = last_run()
     assert run.kind == RunKind.INCREMENTAL and run.reused == 0
@@ -115,9 +118,9 @@ def test_without_the_previous_repo_every_package_is_solved_again(
     assert not ResolutionChunk.objects.filter(run=run).exclude(reusable=[]).exists()
 
 
-def test_a_large_triage_is_shared_by_every_worker(f42, koji_hub, settings, monkeypatch):
+def test_a_large_triage_is_shared_by_every_worker(f42, koji_hub, settings):
     settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 3}
-    monkeypatch.setattr(runs, "MIN_TRIAGE_SHARE", 4)  # as if the collection were large
+    set_config(settings, "dependency", min_triage_share=4)  # as if the collection were large
     tasks.check_new_repos()
     stored = set(PackageResolution.objects.values_list("package_id", flat=True))
     repo = new_repo(koji_hub)
@@ -207,7 +210,7 @@ def evict_and_break(koji_hub, cachedir, repo_id: int) -> None:
 
 
 def test_the_change_is_worked_out_once_per_host_and_read_by_other_processes(
-    f42, koji_hub, cachedir, monkeypatch
+    f42, koji_hub, cachedir
 ):
     tasks.check_new_repos()
     first = last_run().repo_id
@@ -217,8 +220,8 @@ def test_the_change_is_worked_out_once_per_host_and_read_by_other_processes(
     assert len(files) == 1
     # another worker process: nothing in memory, and the previous repo cannot be had any
     # more; only the file the first process left lets it sort the packages
-    monkeypatch.setattr(inputs, "_solvers", OrderedDict())
-    monkeypatch.setattr(triage_service, "_kept_impacts", OrderedDict())
+    inputs.solver_cache.clear()
+    triage_service.impact_cache.clear()
     evict_and_break(koji_hub, cachedir, first)
     tasks.check_new_repos()
     run = last_run()
@@ -226,14 +229,14 @@ def test_the_change_is_worked_out_once_per_host_and_read_by_other_processes(
     assert run.solved == 0 and run.reused == run.packages == len(stored_repos())
 
 
-def test_an_unreadable_impact_file_is_worked_out_again(f42, koji_hub, cachedir, monkeypatch):
+def test_an_unreadable_impact_file_is_worked_out_again(f42, koji_hub, cachedir):
     tasks.check_new_repos()
     first = last_run().repo_id
     repo = new_repo(koji_hub)
     assert tasks.prepare_repo(collection().pk, repo, first) is True
     [path] = (cachedir / "repodata").glob(f"*-{repo}/{impacts.IMPACTS_DIR}/*.pickle")
     path.write_bytes(b"not a pickle")
-    monkeypatch.setattr(triage_service, "_kept_impacts", OrderedDict())
+    triage_service.impact_cache.clear()
     tasks.check_new_repos()
     run = last_run()
     assert run.state == RunState.DONE and run.solved == 0 and run.reused == run.packages

@@ -32,7 +32,7 @@ from resolution.depsolve import Nevra, Resolution, dependency_changes
 from resolution.models import AppliedChange
 from resolution.services import inputs
 from resolution.services.dependencies import dependency_ids, dependency_nevras
-from resolution.services.inputs import RepoUnavailable
+from resolution.services.inputs import RepoSource, RepoUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ def _resolve_repo_builds(
     the transactions; a later chunk compares against keys an earlier one committed.
     """
     session = sessions.reading(collection)
+    source = RepoSource(collection, repo_id, sessions)
     ordered = sorted(builds, key=lambda b: (b.started, b.pk))
     group = None
     if koji.get_repo_info(session, repo_id) is not None:
-        group = inputs.build_group(collection, repo_id, sessions)
+        group = inputs.build_group(source)
     figures = BuildFigures()
     if not group:  # dead repo or no build group: nothing can resolve
         for part in _chunks(ordered):
@@ -117,7 +118,7 @@ def _resolve_repo_builds(
     nvras = {b.pk: b.srpm_nvra for b in ordered}
     requires = inputs.build_requires(collection, list(nvras.values()), sessions)
     try:
-        with inputs.solver_for(collection, repo_id, sessions) as solver:
+        with inputs.solver_for(source) as solver:
             solver.prepare_files([*group, *(br for brs in requires.values() for br in brs)])
             for part in _chunks(ordered):
                 results: dict[int, Resolution | None] = {}
