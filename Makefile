@@ -26,11 +26,7 @@ fmt:
 	.venv/bin/ruff format .
 
 typecheck:
-	.venv/bin/mypy koschei_site/config.py packages/priority.py packages/evr.py \
-		packages/services builds/dependency_keys.py builds/services \
-		koschei_site/commands.py koschei_site/errors.py koschei_site/config_report.py koschei_site/database.py builds/commands.py builds/signals.py builds/demo.py \
-		resolution/services builds/koji.py builds/arches.py kojisim \
-		resolution/repos.py resolution/depsolve resolution/tasks.py resolution/receivers.py packages/signals.py
+	.venv/bin/mypy
 
 pytest:
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -12,7 +12,6 @@ from kojisim.core.model import (
     TASK_CLOSED,
     TASK_FAILED,
     TASK_FINISHED,
-    TASK_FREE,
     TASK_OPEN,
     Host,
     Task,
@@ -144,7 +143,3 @@ def release_host(state: SimState, task: Task) -> None:
 def task_dir(topdir: Path, task_id: int) -> Path:
     """Koji's work/tasks/<id % 10000>/<id> directory."""
     return topdir / "work" / "tasks" / str(task_id % 10000) / str(task_id)
-
-
-def is_free(task: Task) -> bool:
-    return task.state == TASK_FREE
