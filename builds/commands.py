@@ -6,18 +6,28 @@ first and write in a transaction of their own (or the services' ones) afterwards
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from builds.koji import KojiSessions
+from builds.services.collections import read_tag
 from koschei_site.commands import KoscheiCommand, parse_bool
+from koschei_site.errors import one_line
 from packages.models import Collection
 from packages.services import get_collection
 
+log = logging.getLogger(__name__)
+
 
 class CollectionsCommand(KoscheiCommand):
-    """A command that does the same thing for one named collection or for all of them."""
+    """A command that does the same thing for one named collection or for all of them.
+
+    Each collection is done on its own (the services' own transactions): one that fails
+    is reported in one line on stderr and the others still run; the command then fails
+    naming every collection that did.
+    """
 
     atomic = False  # Koji is read between the services' own transactions
 
@@ -28,8 +38,21 @@ class CollectionsCommand(KoscheiCommand):
         name = options["collection"]
         collections = [get_collection(name)] if name else list(Collection.objects.all())
         self.sessions = KojiSessions.from_settings()  # one login for every collection
-        for collection in collections:
-            self.done(f"{collection.name}: {self.run_for(collection)}")
+        failed = [c.name for c in collections if not self._run_reporting(c)]
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of {len(collections)} collections failed: {', '.join(failed)}"
+            )
+
+    def _run_reporting(self, collection: Collection) -> bool:
+        try:
+            summary = self.run_for(collection)
+        except Exception as error:  # one bad collection never stops the others
+            log.debug("%s failed for %s", self.__module__, collection.name, exc_info=True)
+            self.stderr.write(f"{collection.name}: failed: {one_line(error)}")
+            return False
+        self.done(f"{collection.name}: {summary}")
+        return True
 
     def run_for(self, collection: Collection) -> object:
         """Do the work for one collection; returns what to print as its summary."""
@@ -79,3 +102,13 @@ def secondary_mode_from(options: dict[str, Any]) -> bool | None:
     """``--mode`` as ``secondary_mode``; None when not given."""
     mode = options.get("mode")
     return None if mode is None else mode == "secondary"
+
+
+def read_dest_tag(
+    options: dict[str, Any], *, sessions: KojiSessions, secondary_mode: bool
+) -> str | None:
+    """``--dest-tag`` checked against Koji like ``-t`` is; None when not given.  Calls Koji."""
+    name = options.get("dest_tag")
+    if name is None:
+        return None
+    return read_tag(sessions=sessions, name=name, secondary_mode=secondary_mode)

@@ -162,6 +162,11 @@ def get_build_target(session: Session, name: str) -> dict[str, Any] | None:
 _arch_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
 
+def get_tag(session: Session, name: str) -> dict[str, Any] | None:
+    """The tag called ``name``; None when Koji has none."""
+    return session.getTag(name) or None
+
+
 def get_build_arches(session: Session, build_tag: str) -> list[str]:
     """The arches of a build tag, cached for an hour per (hub, tag)."""
     key = (session.baseurl, build_tag)

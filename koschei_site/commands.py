@@ -27,13 +27,20 @@ from django.db import transaction
 from tqdm import tqdm
 
 from koschei_site.errors import ServiceError
+from koschei_site.usernames import username_problem
 
 Progress = Callable[[int], None]
 
 
 def command_user() -> AbstractBaseUser:
-    """The operator running a command: $SUDO_USER, else the OS user; created on first use."""
+    """The operator running a command: $SUDO_USER, else the OS user; created on first use.
+
+    A name Django would not accept for a user is refused (CommandError), not stored.
+    """
     name = os.environ.get("SUDO_USER") or getpass.getuser()
+    problem = username_problem(name)
+    if problem:
+        raise CommandError(f"Cannot audit as the operator: {problem}")
     user, _ = get_user_model().objects.get_or_create(username=name)
     return user
 

@@ -34,14 +34,25 @@ except ConfigError as exc:
 DEBUG = env_flag("KOSCHEI_DEBUG")
 
 
-def required(name: str, value: str | None, dev_default: str) -> str:
-    """A production setting that must be given; development gets ``dev_default``."""
+# What needs a secret: the web (sessions, CSRF, login) and the workers, which unsign the
+# tasks django-q2 signs with SECRET_KEY.  Operator commands do not, so they run without
+# one; a command that enqueues a task then needs it (Django says so when it does).
+COMPONENT = KOSCHEI["component"]
+NEEDS_SECRET = COMPONENT in {"frontend", "backend"}
+
+
+def required(name: str, value: str | None, dev_default: str, *, needed: bool = True) -> str:
+    """A production setting that must be given where ``needed``; development gets
+    ``dev_default``, other production processes an empty value."""
     if value:
         return value
     if DEBUG:
         return dev_default
+    if not needed:
+        return ""
     raise ImproperlyConfigured(
-        f"{name} must be set in production (KOSCHEI_DEBUG is off); see README.md"
+        f"{name} must be set in production (KOSCHEI_DEBUG is off) for the {COMPONENT}; "
+        "see README.md"
     )
 
 
@@ -49,11 +60,15 @@ SECRET_KEY = required(
     "KOSCHEI_SECRET_KEY",
     ENV.get("KOSCHEI_SECRET_KEY") or KOSCHEI["flask"].get("SECRET_KEY"),
     "insecure-development-key-do-not-use-in-production-0123456789",
+    needed=NEEDS_SECRET,
 )
 ALLOWED_HOSTS = [
     h.strip()
     for h in required(
-        "KOSCHEI_ALLOWED_HOSTS", ENV.get("KOSCHEI_ALLOWED_HOSTS"), "127.0.0.1,localhost"
+        "KOSCHEI_ALLOWED_HOSTS",
+        ENV.get("KOSCHEI_ALLOWED_HOSTS"),
+        "127.0.0.1,localhost",
+        needed=COMPONENT == "frontend",
     ).split(",")
     if h.strip()
 ]

@@ -20,6 +20,7 @@ from packages.models import Collection
 from packages.services import edit_collection_settings, log_entry
 from packages.services.audit import AnyUser
 from packages.services.collections import check_settings
+from packages.services.validation import check_name
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class KojiTarget:
 
 def read_target(*, sessions: KojiSessions, name: str, secondary_mode: bool) -> KojiTarget:
     """The Koji target ``name``; ServiceError when Koji lacks it.  Calls Koji."""
+    check_name("target", name)
     info = koji.get_build_target(sessions.for_reading(secondary_mode=secondary_mode), name)
     if not info:
         raise ServiceError("Target not found in Koji")
@@ -65,6 +67,15 @@ def read_new_target(
     return read_target(sessions=sessions, name=name or collection.target, secondary_mode=mode)
 
 
+def read_tag(*, sessions: KojiSessions, name: str, secondary_mode: bool) -> str:
+    """``name`` when Koji has a tag of that name (e.g. a ``--dest-tag``); ServiceError
+    otherwise.  Calls Koji."""
+    check_name("tag", name)
+    if not koji.get_tag(sessions.for_reading(secondary_mode=secondary_mode), name):
+        raise ServiceError(f"Tag not found in Koji: {name}")
+    return name
+
+
 def new_collection(
     *,
     name: str,
@@ -74,6 +85,7 @@ def new_collection(
 ) -> Collection:
     """Insert a collection on ``target`` with ``settings`` (some of ``Collection.SETTINGS``,
     ``display_name`` among them); ServiceError when the name is taken.  Not audited."""
+    check_name("collection name", name)
     check_settings(settings)
     if not settings.get("display_name"):
         raise ServiceError("display_name must not be empty")
@@ -120,6 +132,7 @@ def edit_collection(
     elif dest_tag:
         koji_fields["dest_tag"] = dest_tag
     if new_name and new_name != collection.name:
+        check_name("collection name", new_name)
         if Collection.objects.filter(name=new_name).exists():
             raise ServiceError("Object already exists")
         koji_fields["name"] = new_name

@@ -21,7 +21,7 @@ from packages.services import (
     set_group_content,
     set_group_maintainers,
 )
-from packages.services.groups import NAME_RE
+from packages.services.validation import NAME_RE
 from packages.states import LogEnvironment
 
 SPLIT = re.compile(r"[\s,]+")
@@ -64,7 +64,7 @@ class PackageGroupForm(forms.ModelForm):
         data = super().clean()
         namespace, name = data.get("namespace"), data.get("name")
         for part in (namespace, name):
-            if part is not None and not NAME_RE.match(part):
+            if part is not None and not NAME_RE.fullmatch(part):
                 raise ValidationError(f"Invalid group name: {part!r}")
         return data
 

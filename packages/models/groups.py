@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
     from packages.models.package import BasePackage
 
-NAME_PATTERN = r"^[a-zA-Z0-9.+_-]+$"
-
 
 class PackageGroupQuerySet(models.QuerySet["PackageGroup"]):
     def with_package_count(self) -> PackageGroupQuerySet:

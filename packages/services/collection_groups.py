@@ -9,6 +9,7 @@ from django.db import transaction
 from koschei_site.errors import ServiceError
 from packages.models import Collection, CollectionGroup, CollectionGroupRelation
 from packages.services.audit import AnyUser, log_entry
+from packages.services.validation import check_name, check_text
 from packages.states import LogEnvironment
 
 
@@ -56,6 +57,8 @@ def create_collection_group(
     name, display_name = name.strip(), display_name.strip()
     if not name or not display_name:
         raise ServiceError("Collection group name and display name must not be empty")
+    check_name("collection group name", name)
+    check_text("display name", display_name, required=True)
     if CollectionGroup.objects.filter(name=name).exists():
         raise ServiceError(f"Collection group already exists: {name}")
     members = _collections(collections)
@@ -77,6 +80,8 @@ def edit_collection_group(
     """Change a collection group's display name and/or replace its members; audited."""
     if display_name is not None and not display_name.strip():
         raise ServiceError("Collection group display name must not be empty")
+    if display_name is not None:
+        check_text("display name", display_name.strip(), required=True)
     if display_name:
         group.display_name = display_name.strip()
         group.save(update_fields=["display_name"])

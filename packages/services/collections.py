@@ -6,7 +6,8 @@ Koji: those services are ``builds.services.collections`` and ``builds.services.b
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -14,6 +15,13 @@ from django.db import connection, transaction
 from koschei_site.errors import ServiceError
 from packages.models import Collection
 from packages.services.audit import AnyUser, log_entry
+from packages.services.validation import (
+    check_bool,
+    check_integer,
+    check_name,
+    check_number,
+    check_text,
+)
 
 
 def get_collection(name: str) -> Collection:
@@ -24,22 +32,25 @@ def get_collection(name: str) -> Collection:
         raise ServiceError(f"Collection not found: {name}") from None
 
 
+# How each of ``Collection.SETTINGS`` is checked.
+SETTING_CHECKS: dict[str, Callable[[str, Any], object]] = {
+    "display_name": partial(check_text, required=True),
+    "order": check_integer,
+    "priority_coefficient": check_number,
+    "build_group": check_name,
+    "poll_untracked": check_bool,
+    "bugzilla_product": partial(check_text, required=False),
+    "bugzilla_version": partial(check_text, required=False),
+}
+
+
 def check_settings(settings: dict[str, Any]) -> None:
     """ServiceError unless every key is one of ``Collection.SETTINGS`` with a sane value."""
     unknown = sorted(set(settings) - set(Collection.SETTINGS))
     if unknown:
         raise ServiceError(f"Not editable without Koji: {', '.join(unknown)}")
-    for field in ("display_name", "build_group"):
-        if field in settings and not str(settings[field] or "").strip():
-            raise ServiceError(f"{field} must not be empty")
-    coefficient = settings.get("priority_coefficient", 0)
-    if isinstance(coefficient, bool) or not isinstance(coefficient, int | float):
-        raise ServiceError("priority_coefficient must be a number")
-    if not math.isfinite(coefficient):
-        raise ServiceError("priority_coefficient must be a finite number")
-    order = settings.get("order", 0)
-    if isinstance(order, bool) or not isinstance(order, int):
-        raise ServiceError("order must be an integer")
+    for field, value in settings.items():
+        SETTING_CHECKS[field](field, value)
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -10,18 +9,16 @@ from django.db import transaction
 
 from koschei_site.errors import ServiceError
 from packages.models import BasePackage, GroupACL, LogEntry, PackageGroup, PackageGroupRelation
-from packages.models.groups import NAME_PATTERN
 from packages.services.audit import log_entry
 from packages.services.tracking import CHUNK, AnyUser, Progress
-
-NAME_RE = re.compile(NAME_PATTERN)
+from packages.services.validation import NAME_RE, TEXT_MAX, check_username
 
 
 def parse_full_name(full_name: str) -> tuple[str | None, str]:
     """Split ``ns/name`` or ``name`` into (namespace or None, name), validating both."""
     namespace, _, name = full_name.strip().rpartition("/")
     for part in (namespace, name) if namespace else (name,):
-        if not NAME_RE.match(part):
+        if not NAME_RE.fullmatch(part) or len(part) > TEXT_MAX:
             raise ServiceError(f"Invalid group name: {full_name!r}")
     return namespace or None, name
 
@@ -38,7 +35,7 @@ def get_group(full_name: str) -> PackageGroup:
 def _base_packages(names: Iterable[str]) -> list[BasePackage]:
     wanted = list(dict.fromkeys(n for n in names if n))
     for name in wanted:
-        if not NAME_RE.match(name):
+        if not NAME_RE.fullmatch(name) or len(name) > TEXT_MAX:
             raise ServiceError(f"Invalid package name: {name!r}")
     found = list(BasePackage.objects.filter(name__in=wanted))
     missing = sorted(set(wanted) - {b.name for b in found})
@@ -133,7 +130,7 @@ def set_group_maintainers(
     append: bool = False,
 ) -> tuple[list[str], list[str]]:
     """Replace (or extend) a group's maintainers, creating unknown users by name."""
-    names = list(dict.fromkeys(n.strip() for n in usernames if n.strip()))
+    names = [check_username(n) for n in dict.fromkeys(n.strip() for n in usernames if n.strip())]
     if not names and not append:
         raise ServiceError("Group must have an owner")
     User = get_user_model()

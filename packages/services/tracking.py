@@ -12,6 +12,7 @@ from django.db import transaction
 from koschei_site.errors import ServiceError
 from packages.models import Collection, LogEntry, Package, PackageGroup
 from packages.services.audit import AnyUser
+from packages.services.validation import check_integer
 from packages.signals import send_dependency_changes_obsolete
 
 EDITABLE_ATTRIBUTES = frozenset(
@@ -48,9 +49,7 @@ def _clean(attr: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ServiceError(f"{attr} must be true or false")
         return value
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ServiceError(f"{attr} must be an integer")
-    return value
+    return check_integer(attr, value)
 
 
 def _message(package: Package, attr: str, old: Any, new: Any) -> str:

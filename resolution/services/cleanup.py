@@ -13,6 +13,8 @@ from packages.services import log_entry
 from packages.services.audit import AnyUser
 
 MIN_MONTHS = 2
+# 1,000 years: older cut-offs fall off PostgreSQL's timestamp range (and mean "nothing").
+MAX_MONTHS = 12_000
 DEFAULT_MONTHS = 6
 CHUNK = 5000
 
@@ -94,6 +96,8 @@ def delete_old_history(
     """
     if isinstance(months, bool) or not isinstance(months, int) or months < MIN_MONTHS:
         raise ServiceError(f"Minimal allowed value is {MIN_MONTHS} months")
+    if months > MAX_MONTHS:
+        raise ServiceError(f"Maximal allowed value is {MAX_MONTHS} months")
     cutoff = cutoff_for(months)
     build_ids = _ids(OLD_BUILDS, cutoff)
     change_ids = _ids(OLD_RESOLUTION_CHANGES, cutoff)

@@ -319,17 +319,37 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", KOSCHEI_DEBUG="0", KOSCHEI_ALLOWED_HOSTS="koschei.example.org")
+@pytest.mark.parametrize("component", ["frontend", "backend"])
+def test_the_web_and_the_workers_refuse_to_start_without_a_secret_key(component):
+    result = manage(
+        "check",
+        KOSCHEI_DEBUG="0",
+        KOSCHEI_ALLOWED_HOSTS="koschei.example.org",
+        KOSCHEI_COMPONENT=component,
+    )
     assert result.returncode != 0
     message = result.stderr.strip()
     assert len(message.splitlines()) == 1
-    assert "KOSCHEI_SECRET_KEY" in message
+    assert "KOSCHEI_SECRET_KEY" in message and component in message
     assert "Traceback" not in result.stderr + result.stdout
 
 
-def test_production_refuses_to_start_without_allowed_hosts():
-    result = manage("check", KOSCHEI_DEBUG="0", KOSCHEI_SECRET_KEY=secrets.token_urlsafe(64))
+def test_operator_commands_run_in_production_without_a_web_secret():
+    listed = manage("help", KOSCHEI_DEBUG="0")
+    assert listed.returncode == 0, listed.stderr
+    commands = set(listed.stdout.split())
+    assert {"add-pkg", "create-collection", "resolve-repo", "check-repos"} <= commands
+    checked = manage("check", KOSCHEI_DEBUG="0")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_production_web_refuses_to_start_without_allowed_hosts():
+    result = manage(
+        "check",
+        KOSCHEI_DEBUG="0",
+        KOSCHEI_SECRET_KEY=secrets.token_urlsafe(64),
+        KOSCHEI_COMPONENT="frontend",
+    )
     assert result.returncode != 0
     assert len(result.stderr.strip().splitlines()) == 1
     assert "KOSCHEI_ALLOWED_HOSTS" in result.stderr

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from builds.commands import add_target_options
+from builds.commands import add_target_options, read_dest_tag
 from builds.koji import KojiSessions
 from builds.services.branching import branch_collection
 from builds.services.collections import read_target
@@ -35,6 +35,7 @@ class Command(KoscheiCommand):
             read_target(sessions=sessions, name=name, secondary_mode=master.secondary_mode)
             for name in (options["target"], master.target)
         )
+        dest_tag = read_dest_tag(options, sessions=sessions, secondary_mode=master.secondary_mode)
         with transaction.atomic():
             collection = branch_collection(
                 master=master,
@@ -42,7 +43,7 @@ class Command(KoscheiCommand):
                 display_name=options["display_name"],
                 new_target=new_target,
                 old_target=old_target,
-                dest_tag=options["dest_tag"],
+                dest_tag=dest_tag,
                 bugzilla_version=options["bugzilla_version"],
                 user=self.operator,
                 environment=LogEnvironment.ADMIN,

@@ -10,6 +10,7 @@ from django.db import transaction
 from builds.commands import (
     add_settings_options,
     add_target_options,
+    read_dest_tag,
     secondary_mode_from,
     settings_from,
 )
@@ -31,16 +32,15 @@ class Command(KoscheiCommand):
         add_settings_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        target = read_target(
-            sessions=KojiSessions.from_settings(),
-            name=options["target"],
-            secondary_mode=bool(secondary_mode_from(options)),
-        )
+        sessions = KojiSessions.from_settings()
+        mode = bool(secondary_mode_from(options))
+        target = read_target(sessions=sessions, name=options["target"], secondary_mode=mode)
+        dest_tag = read_dest_tag(options, sessions=sessions, secondary_mode=mode)
         with transaction.atomic():
             collection = create_collection(
                 name=options["name"],
                 target=target,
-                dest_tag=options["dest_tag"],
+                dest_tag=dest_tag,
                 user=self.operator,
                 environment=LogEnvironment.ADMIN,
                 **settings_from(options),

@@ -10,6 +10,7 @@ from django.db import transaction
 from builds.commands import (
     add_settings_options,
     add_target_options,
+    read_dest_tag,
     secondary_mode_from,
     settings_from,
 )
@@ -37,11 +38,15 @@ class Command(KoscheiCommand):
         if not settings_from(options) and all(options.get(key) is None for key in given):
             raise CommandError("Nothing to change: give at least one option")
         collection = get_collection(options["name"])
+        sessions = KojiSessions.from_settings()
+        mode = secondary_mode_from(options)
         target = read_new_target(
-            collection=collection,
-            sessions=KojiSessions.from_settings(),
-            name=options["target"],
-            secondary_mode=secondary_mode_from(options),
+            collection=collection, sessions=sessions, name=options["target"], secondary_mode=mode
+        )
+        dest_tag = read_dest_tag(
+            options,
+            sessions=sessions,
+            secondary_mode=collection.secondary_mode if mode is None else mode,
         )
         with transaction.atomic():
             changed = edit_collection(
@@ -50,7 +55,7 @@ class Command(KoscheiCommand):
                 environment=LogEnvironment.ADMIN,
                 new_name=options["new_name"],
                 target=target,
-                dest_tag=options["dest_tag"],
+                dest_tag=dest_tag,
                 **settings_from(options),
             )
         self.done(

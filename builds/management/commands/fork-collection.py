@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from builds.commands import add_target_options
+from builds.commands import add_target_options, read_dest_tag
 from builds.koji import KojiSessions
 from builds.services.branching import fork_collection
 from builds.services.collections import read_target
@@ -29,18 +29,20 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         master = get_collection(options["master"])
+        sessions = KojiSessions.from_settings()
         target = read_target(
-            sessions=KojiSessions.from_settings(),
+            sessions=sessions,
             name=options["target"],
             secondary_mode=master.secondary_mode,
         )
+        dest_tag = read_dest_tag(options, sessions=sessions, secondary_mode=master.secondary_mode)
         with transaction.atomic():
             collection = fork_collection(
                 master=master,
                 new_name=options["new_name"],
                 display_name=options["display_name"],
                 target=target,
-                dest_tag=options["dest_tag"],
+                dest_tag=dest_tag,
                 user=self.operator,
                 environment=LogEnvironment.ADMIN,
             )

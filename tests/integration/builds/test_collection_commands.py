@@ -13,6 +13,7 @@ from builds.services.package_list import refresh_packages
 from builds.services.real_builds import refresh_latest_builds
 from packages.models import Collection, LogEntry, Package
 from tests.factories import reload
+from tests.integration.admin_commands import snapshot
 from tests.integration.builds.conftest import sessions
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +175,27 @@ def test_the_recorder_sees_a_call_made_inside_a_transaction(koji_hub, koji_calls
     with transaction.atomic():
         session.getAPIVersion()
     assert koji_calls == [("getAPIVersion", True)]
+
+
+# --dest-tag is checked against Koji like -t
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("create-collection", "f43", "-d", "F43", "-t", "f42", "--dest-tag", "nope"),
+        ("edit-collection", "f42", "--dest-tag", "nope"),
+        ("branch-collection", "f42", "f43", "-d", "F42", "-t", "f42", "--dest-tag", "nope"),
+        ("fork-collection", "f42", "f43", "-d", "Side", "-t", "f42", "--dest-tag", "nope"),
+    ],
+)
+def test_an_unknown_dest_tag_is_refused_and_changes_nothing(f42, command):
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"^Tag not found in Koji: nope$"):
+        call_command(*command)
+    assert snapshot() == before
+
+
+def test_a_dest_tag_koji_has_is_taken(f42):
+    call_command("edit-collection", "f42", "--dest-tag", "f42-build")
+    assert reload(f42).dest_tag == "f42-build"

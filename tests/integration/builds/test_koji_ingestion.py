@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -11,7 +13,7 @@ from builds.services.real_builds import refresh_latest_builds
 from packages.models import Package
 from packages.states import BuildState
 from resolution.models import UnappliedChange
-from tests.factories import make_dependency, reload
+from tests.factories import make_collection, make_dependency, reload
 from tests.integration.builds.conftest import sessions
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +118,23 @@ def test_refresh_builds_command_runs_for_every_collection(f42, capsys):
     call_command("refresh-packages", "f42")
     call_command("refresh-builds")
     assert "registered" in capsys.readouterr().out
+
+
+# one bad collection never stops the others
+
+
+@pytest.mark.parametrize("command", ["refresh-packages", "refresh-builds"])
+def test_a_collection_failing_in_koji_is_reported_and_the_others_still_run(f42, koji_hub, command):
+    make_collection("broken", order=200, dest_tag="f42")  # done first (higher order)
+    refresh_packages(collection=f42, sessions=sessions())
+    track(f42, "foo", "bar")
+    method = "listPackages" if command == "refresh-packages" else "listTagged"
+    koji_hub.sim("addFault", {"kind": "fault", "method": method, "code": 1000, "count": 1})
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 of 2 collections failed: broken$"):
+        call_command(command, stdout=out, stderr=err)
+    [line] = err.getvalue().splitlines()
+    assert line.startswith("broken: failed: GenericError: ")
+    assert out.getvalue().startswith("f42: ")
+    if command == "refresh-builds":
+        assert Build.objects.filter(package__collection=f42).exists()

@@ -111,6 +111,17 @@ def test_cleanup_refuses_fewer_than_two_months_and_deletes_nothing(collection, s
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("months", [12_001, 2**31, 10**30])
+def test_cleanup_refuses_a_cutoff_before_any_timestamp_and_deletes_nothing(
+    collection, sudo_user, months
+):
+    days_old(make_package("foo", collection), 200, 100, 1)
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"^Maximal allowed value is 12000 months$"):
+        run("cleanup", f"--older-than={months}")
+    assert snapshot() == before
+
+
 def test_cleanup_rejects_a_month_count_that_is_not_an_integer(collection, sudo_user):
     with pytest.raises(CommandError, match="invalid int value: 'six'"):
         run("cleanup", "--older-than", "six")
