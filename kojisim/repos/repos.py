@@ -54,6 +54,24 @@ class RepoJob:
     done: threading.Event = field(default_factory=threading.Event)
 
 
+def _report_first_repo(job: RepoJob, base_pkgids: set[str], added: int) -> None:
+    """Say whether a tag's first repo serves the repodata it was loaded from as it is."""
+    if job.link_base:
+        log.info("repo %s of %s serves the given repodata", job.repo.id, job.tag_name)
+        return
+    # Koji's repos hold the latest build of each package and no debuginfo, so an index
+    # listing an old build's binaries beside the current ones loses the old ones.
+    log.warning(
+        "repo %s of %s differs from the given repodata: %d of its %d binaries dropped "
+        "(not in a latest build, or debuginfo), %d added",
+        job.repo.id,
+        job.tag_name,
+        len(base_pkgids - job.keep),
+        len(base_pkgids),
+        added,
+    )
+
+
 class RepoManager:
     """Creates and retires repos of build tags."""
 
@@ -199,6 +217,8 @@ class RepoManager:
                         synth_base_arch += arch == job.base_arch
         if base is not None:
             job.link_base = job.keep == base[2] and not synth_base_arch
+            if not any(r.tag_id == tag_id for r in state.repos.values() if r is not job.repo):
+                _report_first_repo(job, base[2], synth_base_arch)
 
     # -- generation -----------------------------------------------------------------------
 

@@ -5,6 +5,8 @@ The directory holds ``repodata/`` (primary, filelists, ...) and ``sources.json[.
 "build_requires": [strings]}]}``.  Binaries are read from primary metadata with createrepo_c's
 streaming parser and grouped into builds by their source RPM; the original repodata is served
 for the first repo and streamed (filtered) into later ones, so ~60k binaries load quickly.
+A package with builds at several versions (an index listing an old kernel's binaries beside
+the current ones) has them tagged oldest first, so Koji's latest build is the newest.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import gzip
 import json
 import logging
 import sys
+from functools import cmp_to_key
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import createrepo_c as cr
 
 from kojisim.core import history
 from kojisim.core.model import BUILD_COMPLETE, Build, Rpm
-from kojisim.core.rpmdeps import DEP_KINDS, dep_from_cr, parse_deps
+from kojisim.core.rpmdeps import DEP_KINDS, compare_evr, dep_from_cr, join_evr, parse_deps
 from kojisim.core.state import SimState
 from kojisim.core.util import parse_nvr
 from kojisim.engine import builders
@@ -138,8 +141,29 @@ def populate(
         add_srpm(state, build, [])
         attach(state, build, rpms)
         builds.append(build)
+    builds = newest_last(builds)
     _tag_all(state, tag_id, builds, owner_id, event)
     return base, builds
+
+
+def newest_last(builds: list[Build]) -> list[Build]:
+    """The builds grouped by package, each package's in RPM's EVR order (newest last).
+
+    They are tagged at one event, so the last tagged is Koji's latest (``listTagged``
+    answers newest tagging first).
+    """
+    by_package: dict[int, list[Build]] = {}
+    for build in builds:
+        by_package.setdefault(build.package_id, []).append(build)
+    order = cmp_to_key(_compare_builds)
+    return [build for group in by_package.values() for build in sorted(group, key=order)]
+
+
+def _compare_builds(left: Build, right: Build) -> int:
+    return compare_evr(
+        join_evr(left.epoch, left.version, left.release),
+        join_evr(right.epoch, right.version, right.release),
+    )
 
 
 def _source_builds(

@@ -118,10 +118,10 @@ def _package(name, version, release, arch, sourcerpm, provides, requires, files)
     return pkg
 
 
-def make_repo_dir(path):
+def make_repo_dir(path, binaries=BINARIES, sources=SOURCES):
     repodata = path / "repodata"
     repodata.mkdir(parents=True)
-    packages = [_package(*b) for b in BINARIES]
+    packages = [_package(*b) for b in binaries]
     repomd = cr.Repomd()
     for kind, cls in (("primary", cr.PrimaryXmlFile), ("filelists", cr.FilelistsXmlFile)):
         target = repodata / f"{kind}.xml.gz"
@@ -135,7 +135,7 @@ def make_repo_dir(path):
         repomd.set_record(record)
     (repodata / "repomd.xml").write_text(repomd.xml_dump())
     with gzip.open(path / "sources.json.gz", "wt") as handle:
-        json.dump(SOURCES, handle)
+        json.dump(sources, handle)
     return path
 
 
@@ -230,3 +230,42 @@ def test_scratch_builds_resolve_against_loaded_packages(server):
         for r in hub.listRPMs(componentBuildrootID=hub.listBuildroots(taskID=child["id"])[0]["id"])
     }
     assert {"libfoo-devel", "libfoo", "gcc", "bash"} <= installed
+
+
+def _kernel(version, name="kernel-core"):
+    return (name, version, "1.fc42", "x86_64", f"kernel-{version}-1.fc42.src.rpm", [], [], [])
+
+
+def test_the_newest_of_two_listed_versions_is_latest_and_served(kojisim_server, tmp_path):
+    # An index listing an old kernel's binaries (first, and without a source entry) beside
+    # the current ones; 6.10 > 6.9 only in RPM's version order.
+    old, new = _kernel("6.9.12"), _kernel("6.10.1")
+    binaries = [old, _kernel("6.9.12", "kernel-modules"), *BINARIES, new]
+    kernel = {"name": "kernel", "epoch": None, "version": "6.10.1", "release": "1.fc42"}
+    sources = {**SOURCES, "packages": [*SOURCES["packages"], kernel]}
+    server = kojisim_server(make_repo_dir(tmp_path / "distro", binaries, sources))
+    hub = server.session()
+    assert [b["nvr"] for b in hub.getLatestBuilds("sim", package="kernel")] == [
+        "kernel-6.10.1-1.fc42"
+    ]
+    latest = {b["name"]: b["nvr"] for b in hub.listTagged("sim", latest=True)}
+    assert latest["kernel"] == "kernel-6.10.1-1.fc42"
+    assert len(hub.listTagged("sim", package="kernel")) == 2
+    repo = hub.getRepo("sim-build")
+    served = server.state_dir / "repos" / "sim-build" / str(repo["id"]) / "x86_64" / "repodata"
+    primary = next(p for p in served.iterdir() if p.name.endswith("primary.xml.gz"))
+    with gzip.open(primary, "rt") as handle:
+        text = handle.read()
+    assert 'ver="6.10.1"' in text and 'ver="6.9.12"' not in text
+    assert "<name>app</name>" in text and "<name>orphan</name>" in text
+    log = server.log_path.read_text()
+    assert (
+        f"repo {repo['id']} of sim-build differs from the given repodata: "
+        "2 of its 10 binaries dropped" in log
+    )
+
+
+def test_the_first_repo_says_when_it_serves_the_given_repodata_unchanged(server):
+    repo = server.session().getRepo("sim-build")
+    log = server.log_path.read_text()
+    assert f"repo {repo['id']} of sim-build serves the given repodata" in log
