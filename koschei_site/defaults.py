@@ -55,6 +55,12 @@ DEFAULTS: dict[str, Any] = {
         # Not upstream: an incremental run's triage is split into one chunk per this many
         # packages (rounded up), at most one per worker; each chunk reads the repo change.
         "min_triage_share": 2000,
+        # Not upstream: a new repo that lost more than this share of the binary packages
+        # of the last repo resolved (0.5: more than half) is suspicious: recorded as the
+        # collection's repo error and not resolved, so a broken repo never turns every
+        # package unresolved.  1 accepts any shrink; an empty repo, or one with none of
+        # the build group's packages, is suspicious whatever this says.
+        "suspicious_repo_shrink": 0.5,
     },
     "priorities": {
         "newly_added": 3000,

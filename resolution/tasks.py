@@ -16,10 +16,19 @@ log = logging.getLogger(__name__)
 
 
 def check_new_repos() -> int:
-    """Check every collection for a new repo (and re-enqueue overdue chunks); runs started."""
+    """Check every collection for a new repo (and re-enqueue overdue chunks); runs started.
+
+    A collection whose check fails is logged in one line and the others are checked.
+    """
     checks = check_new_repos_service(sessions=KojiSessions.from_settings())
     started = sum(check.run is not None for check in checks)
-    log.info("check_new_repos: %d collections, %d runs started", len(checks), started)
+    failed = sum(check.failed for check in checks)
+    log.info(
+        "check_new_repos: %d collections, %d runs started, %d failed (repo error or check)",
+        len(checks),
+        started,
+        failed,
+    )
     return started
 
 

@@ -13,6 +13,7 @@ from resolution.depsolve.goal import (
     GoalResult,
     Resolution,
     ResolvedDependency,
+    canonical_problems,
     format_problem,
     run_goal,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "ResolvedDependency",
     "SackError",
     "SackLoad",
+    "canonical_problems",
     "capability_names",
     "dependency_changes",
     "dependency_priority",

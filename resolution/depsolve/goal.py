@@ -84,12 +84,35 @@ class Resolution:
     install_set: InstallSet | None
 
 
+_PROBLEM = "Problem: "
+_RULE = "\n - "
+
+
 def format_problem(rules: Sequence[str]) -> str | None:
     """Upstream's rendering of one libsolv problem (a list of rule descriptions)."""
     if not rules:
         return None
     first, *rest = rules
-    return f"Problem: {first}" + "".join(f"\n - {item}" for item in rest)
+    return _PROBLEM + first + "".join(_RULE + item for item in rest)
+
+
+def canonical_problems(problems: Iterable[str]) -> list[str]:
+    """A problem set in the order it is stored and compared: each problem's rules sorted
+    and deduplicated, then the problems sorted and deduplicated.
+
+    libsolv lists a problem's rules (the first one included) in an order that follows
+    the pool's dependency ids, and hawkey's solv cache stores each package's requires
+    sorted, so the same goal on the same repo words its problems differently after a
+    load from repodata and after one from the solv cache.  ``run_goal`` keeps upstream's
+    wording; what is stored must not depend on the load.
+    """
+    canonical = set()
+    for problem in problems:
+        if problem.startswith(_PROBLEM):
+            rules = sorted(set(problem.removeprefix(_PROBLEM).split(_RULE)))
+            problem = format_problem(rules) or problem
+        canonical.add(problem)
+    return sorted(canonical)
 
 
 def _selector(

@@ -97,6 +97,8 @@ class ResolutionRun(models.Model):
     skipped = models.IntegerField(default=0)
     changed = models.IntegerField(default=0)
     problems = models.IntegerField(default=0)
+    # the repo's binary packages: the next repo is compared with it (a suspicious shrink)
+    repo_packages = models.IntegerField(null=True, blank=True)
 
     class Meta:
         db_table = "resolution_run"

@@ -5,7 +5,9 @@ build changed since it was read (or that now skips resolution) is skipped and ke
 UnappliedChanges; a ResolutionChange (with its problems) is written only when
 ``resolved`` changed, or when both are False and the problem set differs, and always for
 a first resolution; UnappliedChanges and stored install sets are replaced for the
-packages processed.  Every write is a bulk statement.
+packages processed.  Problems are stored and compared in their canonical order
+(``canonical_problems``: the same outcome is worded the same however the sack was
+loaded), rows written in that order.  Every write is a bulk statement.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.db import connection
 
 from packages.models import Package
 from packages.signals import send_package_states_after_commit
-from resolution.depsolve import Nevra
+from resolution.depsolve import Nevra, canonical_problems
 from resolution.models import (
     PackageResolution,
     ResolutionChange,
@@ -77,28 +79,30 @@ def _lock(package_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
-def _last_changes(package_ids: Sequence[int]) -> dict[int, tuple[bool, frozenset[str]]]:
-    """Each package's newest ResolutionChange: (resolved, problem set)."""
+def _last_changes(package_ids: Sequence[int]) -> dict[int, tuple[bool, list[str]]]:
+    """Each package's newest ResolutionChange: (resolved, canonical problems)."""
     with connection.cursor() as cursor:
         cursor.execute(LAST_CHANGES, [list(package_ids)])
         rows = cursor.fetchall()
-    problems: dict[int, set[str]] = {rc_id: set() for rc_id, _, _ in rows}
+    problems: dict[int, list[str]] = {rc_id: [] for rc_id, _, _ in rows}
     for rc_id, text in ResolutionProblem.objects.filter(
         resolution_id__in=list(problems)
     ).values_list("resolution_id", "problem"):
-        problems[rc_id].add(text)
-    return {pid: (resolved, frozenset(problems[rc_id])) for rc_id, pid, resolved in rows}
+        problems[rc_id].append(text)
+    # rows written before problems were canonical compare by their canonical form too
+    return {pid: (resolved, canonical_problems(problems[rc_id])) for rc_id, pid, resolved in rows}
 
 
 def _needs_change_row(
-    previous: tuple[bool, frozenset[str]] | None, resolved: bool, problems: Sequence[str]
+    previous: tuple[bool, list[str]] | None, resolved: bool, problems: Sequence[str]
 ) -> bool:
+    """``problems`` is canonical."""
     if previous is None:
         return True
     was_resolved, old_problems = previous
     if was_resolved != resolved:
         return True
-    return not resolved and old_problems != frozenset(problems)
+    return not resolved and old_problems != list(problems)
 
 
 def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> PersistFigures:
@@ -113,10 +117,11 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
     ]
     ids = [o.package_id for o in current]
     last = _last_changes(ids)
+    problems = {o.package_id: canonical_problems(o.resolution.problems) for o in current}
     new_changes = [
         o
         for o in current
-        if _needs_change_row(last.get(o.package_id), o.resolution.resolved, o.resolution.problems)
+        if _needs_change_row(last.get(o.package_id), o.resolution.resolved, problems[o.package_id])
     ]
     rows = ResolutionChange.objects.bulk_create(
         [
@@ -127,7 +132,7 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
     ResolutionProblem.objects.bulk_create(
         ResolutionProblem(resolution_id=row.pk, problem=text)
         for row, o in zip(rows, new_changes, strict=True)
-        for text in dict.fromkeys(o.resolution.problems)
+        for text in problems[o.package_id]
     )
     with connection.cursor() as cursor:
         cursor.execute(

@@ -4,8 +4,12 @@ For each collection: when Koji has a READY repo newer than ``latest_repo_id``, f
 and its build group, check that the build group installs, record the outcome, and, when
 it does, start a run resolving every eligible package.  Without a new repo, packages
 never resolved (newly tracked) are resolved against the latest repo.  A dead repo, a
-missing build group or a repo that cannot be downloaded or loaded is recorded in
-``Collection.repo_error`` (cleared by the next good repo); nothing crashes the worker.
+missing build group, a repo that cannot be downloaded or loaded, a suspicious repo
+(empty, without any of the build group's packages, or shrunk by more than
+``dependency.suspicious_repo_shrink`` since the last repo resolved) and a Koji repo id
+older than the collection's are recorded in ``Collection.repo_error`` (cleared by the
+next good repo) and reported; nothing crashes the worker, and a failing collection does
+not stop the check of the others.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -25,7 +30,7 @@ from builds.koji import KojiSessions
 from koschei_site.errors import ServiceError
 from packages.models import Collection
 from packages.signals import send_collection_state_after_commit
-from resolution.depsolve import GoalResult
+from resolution.depsolve import GoalResult, canonical_problems
 from resolution.models import BuildrootProblem, ResolutionRun, RunKind, RunState
 from resolution.services import inputs
 from resolution.services.inputs import RepoSource, RepoUnavailable
@@ -48,28 +53,55 @@ class RepoCheck:
     base_resolved: bool | None = None
     error: str = ""
     run: ResolutionRun | None = None
+    #: a concurrent check recorded this repo (or a newer one) first
+    lost_race: bool = False
+
+    @property
+    def failed(self) -> bool:
+        """The repo cannot be used, or the check itself failed (``error`` says why)."""
+        return bool(self.error)
 
     def __str__(self) -> str:
+        if self.error and self.repo_id is None:
+            return f"{self.collection}: {self.error}"
         if self.error:
             return f"{self.collection}: repo {self.repo_id}: {self.error}"
+        if self.lost_race:
+            return f"{self.collection}: repo {self.repo_id} taken by a concurrent check"
         if self.repo_id is None:
             return f"{self.collection}: nothing to do"
         state = "resolved" if self.base_resolved else "unresolved"
         return f"{self.collection}: repo {self.repo_id}, base buildroot {state}"
 
 
-def check_new_repos(*, sessions: KojiSessions, enqueue: bool = True) -> list[RepoCheck]:
-    """Check every collection, then re-enqueue overdue chunks.  Idempotent."""
+def check_new_repos(
+    *,
+    sessions: KojiSessions,
+    enqueue: bool = True,
+    collection: Collection | None = None,
+) -> list[RepoCheck]:
+    """Check every collection (or just ``collection``), then re-enqueue overdue chunks.
+
+    Each collection is checked on its own (its writes in transactions of its own): one
+    whose check fails (Koji down or refusing, a bug) gets a failed ``RepoCheck`` saying
+    why in one line, and the others are checked all the same.  Idempotent.
+    """
+    collections = [collection] if collection is not None else Collection.objects.order_by("id")
     checks = []
-    for collection in Collection.objects.order_by("id"):
+    for each in collections:
         try:
-            checks.append(
-                check_collection(collection=collection, sessions=sessions, enqueue=enqueue)
-            )
-        except Exception:  # Koji down or refusing: one collection must not stop the others
-            log.exception("Repo check of %s failed; retried next time", collection.name)
-    requeue_overdue_chunks()
+            check = check_collection(collection=each, sessions=sessions, enqueue=enqueue)
+        except Exception as exc:  # one collection must not stop the others
+            check = RepoCheck(each.name, error=f"repo check failed: {_one_line(exc)}")
+            log.error("%s", check)
+            log.debug("Repo check of %s failed", each.name, exc_info=True)
+        checks.append(check)
+    requeue_overdue_chunks(collection=collection)
     return checks
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _recently_failed(collection: Collection, repo_id: int) -> bool:
@@ -97,6 +129,8 @@ def check_collection(
     if latest is None:
         return RepoCheck(collection.name)
     repo_id = int(latest["id"])
+    if collection.latest_repo_id is not None and repo_id < collection.latest_repo_id:
+        return _went_backwards(collection, repo_id)
     is_new = collection.latest_repo_id is None or repo_id > collection.latest_repo_id
     if is_new or force:
         if not force and _recently_failed(collection, repo_id):
@@ -107,8 +141,25 @@ def check_collection(
     return RepoCheck(collection.name)
 
 
+def _went_backwards(collection: Collection, repo_id: int) -> RepoCheck:
+    """Koji's latest repo is older than the collection's: recorded as the repo error (the
+    collection keeps its repo), not taken for "nothing to do"."""
+    reason = (
+        f"Koji's latest repo of {collection.build_tag} is {repo_id}, older than the "
+        f"collection's latest repo {collection.latest_repo_id}"
+    )
+    changed = (
+        Collection.objects.filter(pk=collection.pk)
+        .exclude(repo_error=reason)
+        .update(repo_error=reason)
+    )
+    if changed:
+        log.warning("Collection %s: %s", collection.name, reason)
+    return RepoCheck(collection.name, repo_id, error=reason)
+
+
 class _UnusableRepo(Exception):
-    """Koji says the repo cannot be used: it is dead, or it has no build group."""
+    """The repo cannot be used: it is dead, it has no build group, or it is suspicious."""
 
 
 def _new_repo(
@@ -128,17 +179,18 @@ def _new_repo(
         group = _live_build_group(source)
         asked = time.monotonic()
         previous = _previous_repo_to_prepare(collection, repo_id, full=full, enqueue=enqueue)
-        base = _resolve_base_buildroot(source, group, previous=previous)
+        base, size = _resolve_base_buildroot(source, group, previous=previous)
+        _refuse_suspicious(source, size, base)
     except (_UnusableRepo, RepoUnavailable) as exc:
         return _fail(collection, repo_id, str(exc))
     solved = time.monotonic()
     with transaction.atomic():
         locked = _record_repo(collection, repo_id, base, force=force)
-        if locked is None:
-            return RepoCheck(collection.name)  # a concurrent check got there first
+        if locked is None:  # a concurrent check got there first
+            return RepoCheck(collection.name, repo_id, lost_race=True)
         run = None
         if base.resolved:
-            run = _start_repo_run(locked, repo_id, group, full=full, enqueue=enqueue)
+            run = _start_repo_run(locked, repo_id, group, size, full=full, enqueue=enqueue)
     log.info(
         "Collection %s: repo %s, base buildroot resolved=%s (Koji %.2f s, repo and base "
         "buildroot %.2f s, run %.2f s)",
@@ -178,8 +230,9 @@ def _previous_repo_to_prepare(
 
 def _resolve_base_buildroot(
     source: RepoSource, group: list[str], *, previous: int | None
-) -> GoalResult:
-    """Resolve the build group alone in the repo; raises RepoUnavailable.
+) -> tuple[GoalResult, int]:
+    """Resolve the build group alone in the repo, and count the repo's packages; raises
+    RepoUnavailable.
 
     With a ``previous`` repo, the repo is downloaded first and another worker loads the
     sack too and works out the change from ``previous`` meanwhile (``prepare_repo``): the
@@ -190,7 +243,42 @@ def _resolve_base_buildroot(
         inputs.fetch(source)
         async_task("resolution.tasks.prepare_repo", source.collection.pk, source.repo_id, previous)
     with inputs.solver_for(source, build_cache=previous is None) as solver:
-        return solver.run_goal([], group)
+        return solver.run_goal([], group), len(solver.sack)
+
+
+def suspicious_shrink() -> float:
+    """``dependency.suspicious_repo_shrink``: the share of packages a repo may lose."""
+    return float(settings.KOSCHEI["dependency"]["suspicious_repo_shrink"])
+
+
+def _refuse_suspicious(source: RepoSource, size: int, base: GoalResult) -> None:
+    """Raise _UnusableRepo for a repo that is valid but cannot be right: empty, without
+    any of the build group's packages, or shrunk by more than the configured share since
+    the last repo resolved.  Resolving it would turn every package unresolved."""
+    collection, repo_id = source.collection, source.repo_id
+    name = f"Repo {repo_id} of {collection.build_tag}"
+    if size == 0:
+        raise _UnusableRepo(f"{name} is empty (0 packages)")
+    if base.resolved and not base.installs:
+        raise _UnusableRepo(f"{name} has none of the build group's packages")
+    last = (
+        ResolutionRun.objects.filter(
+            collection=collection, repo_id__lt=repo_id, repo_packages__gt=0
+        )
+        .exclude(state=RunState.FAILED)
+        .order_by("-repo_id", "-id")
+        .values_list("repo_id", "repo_packages")
+        .first()
+    )
+    if last is None:
+        return
+    last_repo, before = last[0], int(last[1] or 0)
+    share = suspicious_shrink()
+    if before - size > share * before:
+        raise _UnusableRepo(
+            f"{name} lost {before - size} of the {before} packages of repo {last_repo} "
+            f"(more than {share:.0%})"
+        )
 
 
 def _record_repo(
@@ -214,14 +302,21 @@ def _record_repo(
 
 
 def _replace_buildroot_problems(collection: Collection, problems: Sequence[str]) -> None:
+    """Store the problems in their canonical order (the same however the sack was loaded)."""
     BuildrootProblem.objects.filter(collection=collection).delete()
     BuildrootProblem.objects.bulk_create(
-        BuildrootProblem(collection=collection, problem=p) for p in problems
+        BuildrootProblem(collection=collection, problem=p) for p in canonical_problems(problems)
     )
 
 
 def _start_repo_run(
-    collection: Collection, repo_id: int, group: list[str], *, full: bool, enqueue: bool
+    collection: Collection,
+    repo_id: int,
+    group: list[str],
+    size: int,
+    *,
+    full: bool,
+    enqueue: bool,
 ) -> ResolutionRun:
     """Start the run of every eligible package against the new repo (inside the caller's
     transaction): an incremental run sends them all to the triage once the collection has
@@ -236,6 +331,7 @@ def _start_repo_run(
         package_ids=[] if triaged else package_ids,
         triage=package_ids if triaged else [],
         enqueue=enqueue,
+        repo_packages=size,
     )
 
 
@@ -332,6 +428,11 @@ def resolve_repo(
     )
     if check.error:
         raise ServiceError(str(check))
+    if check.lost_race:
+        raise ServiceError(
+            f"{collection.name}: a concurrent check-repos or resolve-repo recorded repo "
+            f"{check.repo_id} or a newer one first; nothing resolved here"
+        )
     if check.repo_id is None:
         raise ServiceError(f"{collection.name}: Koji has no ready repo for {collection.build_tag}")
     run = check.run
@@ -339,4 +440,16 @@ def resolve_repo(
         if announce_total is not None:
             announce_total(sum(len(c.package_ids) for c in run.chunks.all()))
         run = run_in_process(run=run, sessions=sessions, progress=progress)
+        if run.state == RunState.SUPERSEDED:
+            raise ServiceError(_superseded(collection, run))
     return RepoResolution(check, run, time.monotonic() - started)
+
+
+def _superseded(collection: Collection, run: ResolutionRun) -> str:
+    """Why an in-process run stopped: a concurrent check or resolve-repo started another."""
+    newer = collection.resolution_runs.filter(pk__gt=run.pk).order_by("id").first()
+    by = f"run {newer.pk} of repo {newer.repo_id}" if newer else "a newer run"
+    return (
+        f"{collection.name}: run {run.pk} of repo {run.repo_id} was superseded by {by} "
+        f"(a concurrent check-repos or resolve-repo); resolved here: packages={run.packages}"
+    )

@@ -127,19 +127,25 @@ def start_run(
     package_ids: Sequence[int],
     triage: Sequence[int] = (),
     enqueue: bool = True,
+    repo_packages: int | None = None,
 ) -> ResolutionRun:
     """Create a run and its chunks; with ``enqueue``, their tasks go out after commit.
 
     ``package_ids`` are solved; ``triage`` packages (every eligible package of an
     incremental run once the collection has stored resolutions) go to triage chunks,
     which move those whose stored outcome holds and resolve or add chunks for the others.
-    Must run inside the caller's transaction; supersedes the collection's running runs.
+    ``repo_packages``: the repo's size, for comparing the next repo with.  Must run
+    inside the caller's transaction; supersedes the collection's running runs.
     """
     ResolutionRun.objects.filter(collection=collection, state=RunState.RUNNING).update(
         state=RunState.SUPERSEDED, finished_at=timezone.now()
     )
     run = ResolutionRun.objects.create(
-        collection=collection, repo_id=repo_id, kind=kind, build_group=list(group)
+        collection=collection,
+        repo_id=repo_id,
+        kind=kind,
+        build_group=list(group),
+        repo_packages=repo_packages,
     )
     run.chunks_total = _add_chunks(run, package_ids, triage=triage, enqueue=enqueue)
     run.save(update_fields=["chunks_total"])

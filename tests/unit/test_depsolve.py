@@ -17,6 +17,7 @@ from resolution.depsolve import (
     RepoDiff,
     ResolvedDependency,
     SackError,
+    canonical_problems,
     capability_names,
     dependency_changes,
     dependency_priority,
@@ -190,6 +191,49 @@ def test_conflicts_are_problems(sack):
 )
 def test_problem_rules_are_rendered_like_upstream(rules, text):
     assert format_problem(rules) == text
+
+
+def test_problem_lines_depend_on_how_the_sack_was_loaded_but_canonical_ones_do_not(tmp_path):
+    # libsolv lists a problem's rules in the order of the package's requires; the solv
+    # cache stores requires sorted, so a second load gives the lines in another order
+    built = write_repo(
+        tmp_path / "repo",
+        [Rpm("user", requires=["tool"]), Rpm("tool", requires=["aaa-gone", "zzz-gone"])],
+    )
+    local = built.local_repo()
+    cold, warm = load_sack(local), load_sack(local)
+    assert warm.from_cache and not cold.from_cache
+    from_repodata = run_goal(cold.sack, ["user", "nope"], []).problems
+    from_cache = run_goal(warm.sack, ["user", "nope"], []).problems
+    assert from_repodata != from_cache
+    assert (
+        canonical_problems(from_repodata)
+        == canonical_problems(from_cache)
+        == [
+            "No package found for: nope",
+            "Problem: conflicting requests\n - nothing provides aaa-gone needed by tool-1-1.x86_64"
+            "\n - nothing provides zzz-gone needed by tool-1-1.x86_64"
+            "\n - package user-1-1.x86_64 requires tool, but none of the providers can be "
+            "installed",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("problems", "canonical"),
+    [
+        ([], []),
+        (["b", "a", "b"], ["a", "b"]),
+        # every rule of a problem is sorted, the first one too (libsolv may swap those)
+        (["Problem: z\n - y\n - x\n - y"], ["Problem: x\n - y\n - z"]),
+        (
+            ["Problem: b\n - a", "No package found for: x", "Problem: a\n - b"],
+            ["No package found for: x", "Problem: a\n - b"],
+        ),
+    ],
+)
+def test_canonical_problems_are_sorted_and_deduplicated_lines_and_sets(problems, canonical):
+    assert canonical_problems(problems) == canonical
 
 
 def test_depsolver_gives_the_same_goal_results_as_run_goal(sack, depsolver):
