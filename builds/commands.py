@@ -27,7 +27,7 @@ class CollectionsCommand(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["collection"]
         collections = [get_collection(name)] if name else list(Collection.objects.all())
-        self.sessions = KojiSessions.from_settings()  # one login for every collection
+        self.sessions = KojiSessions.for_commands()  # one login for every collection
         for collection in collections:
             self.done(f"{collection.name}: {self.run_for(collection)}")
 

@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         target = read_target(
-            sessions=KojiSessions.from_settings(),
+            sessions=KojiSessions.for_commands(),
             name=options["target"],
             secondary_mode=bool(secondary_mode_from(options)),
         )

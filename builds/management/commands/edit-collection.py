@@ -39,7 +39,7 @@ class Command(KoscheiCommand):
         collection = get_collection(options["name"])
         target = read_new_target(
             collection=collection,
-            sessions=KojiSessions.from_settings(),
+            sessions=KojiSessions.for_commands(),
             name=options["target"],
             secondary_mode=secondary_mode_from(options),
         )

@@ -30,7 +30,7 @@ class Command(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         master = get_collection(options["master"])
         target = read_target(
-            sessions=KojiSessions.from_settings(),
+            sessions=KojiSessions.for_commands(),
             name=options["target"],
             secondary_mode=master.secondary_mode,
         )

@@ -20,7 +20,7 @@ class Command(KoscheiCommand):
     atomic = False  # Koji and repos are read outside the per-collection transactions
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for check in check_new_repos(sessions=KojiSessions.from_settings()):
+        for check in check_new_repos(sessions=KojiSessions.for_commands()):
             line = str(check)
             if check.run is not None:
                 line += f"; {check.run.kind} run {check.run.pk} started"
