@@ -13,8 +13,7 @@ from django.core.management.base import CommandError, CommandParser
 
 from builds.koji import KojiSessions
 from builds.services.collections import read_tag
-from koschei_site.commands import KoscheiCommand, parse_bool
-from koschei_site.errors import one_line
+from koschei_site.commands import KoscheiCommand, error_reason, parse_bool
 from packages.models import Collection
 from packages.services import get_collection
 
@@ -37,7 +36,7 @@ class CollectionsCommand(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["collection"]
         collections = [get_collection(name)] if name else list(Collection.objects.all())
-        self.sessions = KojiSessions.from_settings()  # one login for every collection
+        self.sessions = KojiSessions.for_commands()  # one login for every collection
         failed = [c.name for c in collections if not self._run_reporting(c)]
         if failed:
             raise CommandError(
@@ -49,7 +48,7 @@ class CollectionsCommand(KoscheiCommand):
             summary = self.run_for(collection)
         except Exception as error:  # one bad collection never stops the others
             log.debug("%s failed for %s", self.__module__, collection.name, exc_info=True)
-            self.stderr.write(f"{collection.name}: failed: {one_line(error)}")
+            self.stderr.write(f"{collection.name}: failed: {error_reason(error)}")
             return False
         self.done(f"{collection.name}: {summary}")
         return True

@@ -1,24 +1,33 @@
 """The project's only door to Koji: sessions, typed calls, multicall chunks, fault classes.
 
 One retry layer only: the koji client's own (``max_retries``, ``retry_interval``,
-``anon_retry`` and ``offline_retry`` come from ``koji_config.session_opts``); nothing here
-loops over a failing call.  ``submit_build`` is the one non-idempotent call: when its
-outcome is unclear it looks for the task it may have created before anything may submit
-again.  Lookups return None / [] for unknown objects, as Koji does without ``strict``.
+``anon_retry`` and ``offline_retry`` come from ``koji_config.session_opts``, bounded for
+operator commands by ``command_session_opts``); nothing here loops over a failing call.
+The client logs each failed try on the ``koji`` logger (INFO).  ``submit_build`` is the
+one non-idempotent call: when its outcome is unclear it looks for the task it may have
+created before anything may submit again.
+
+Lookups return None / [] for unknown objects, as Koji does without ``strict``.  Everything
+else a call raises (Koji's faults, HTTP errors, connections, timeouts, failed logins)
+leaves this module as :class:`KojiError`, or :class:`KojiUnavailable` when Koji could not
+answer: a fault is never taken for an absent object, so nothing wrong is recorded.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, TypeAlias
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ParamSpec, Protocol, TypeAlias, TypeVar
 from xmlrpc.client import Fault
 
 import koji
 import requests
 from django.conf import settings
+
+from koschei_site.errors import ExternalError, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,8 @@ class FaultKind(enum.Enum):
 
 def classify(error: BaseException) -> FaultKind:
     """Tell infrastructure faults (connections, lock errors, raw faults, HTTP 5xx) apart."""
+    if isinstance(error, KojiError):
+        return error.kind
     if isinstance(error, koji.BuildError):
         return FaultKind.PACKAGE
     if isinstance(error, koji.LockError | koji.ServerOffline | koji.RetryError):
@@ -60,6 +71,62 @@ def classify(error: BaseException) -> FaultKind:
     if isinstance(error, requests.RequestException | OSError):
         return FaultKind.INFRASTRUCTURE
     return FaultKind.OTHER
+
+
+# What a Koji call raises: Koji's own faults (GenericError and its subclasses), faults the
+# client cannot map (a hub traceback) and the transport (connections, timeouts, HTTP errors).
+CALL_FAILURES = (koji.GenericError, Fault, requests.RequestException)
+
+
+class KojiError(ExternalError):
+    """A Koji call failed or Koji refused it; the message is one line naming the call.
+
+    Made by :func:`koji_error`; every field is in ``args``, so it pickles (task results).
+    """
+
+    def __init__(self, message: str, call: str = "", kind: FaultKind = FaultKind.OTHER) -> None:
+        super().__init__(message, call, kind)
+        self.call = call
+        self.kind = kind
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class KojiUnavailable(KojiError):
+    """Koji could not answer (connection, timeout, HTTP 5xx, lock, offline, hub traceback),
+    even after the client's retries: run again later."""
+
+
+def describe(error: BaseException) -> str:
+    """``Class: message`` of what a Koji call raised, on one line."""
+    if isinstance(error, Fault):
+        return f"Fault {error.faultCode}: {one_line(error.faultString)}"
+    return f"{type(error).__name__}: {one_line(str(error))}"
+
+
+def koji_error(call: str, error: BaseException) -> KojiError:
+    """The KojiError (KojiUnavailable for infrastructure faults) for a failed call."""
+    kind = classify(error)
+    cls = KojiUnavailable if kind is FaultKind.INFRASTRUCTURE else KojiError
+    return cls(f"Koji {call} failed: {describe(error)}", call, kind)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def koji_call(func: Callable[P, R]) -> Callable[P, R]:
+    """Let what a Koji call raises leave as KojiError naming ``func`` (never retried here)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CALL_FAILURES as exc:
+            raise koji_error(func.__name__, exc) from exc
+
+    return wrapper
 
 
 # --- sessions ---------------------------------------------------------------------------
@@ -79,8 +146,18 @@ def create_session(config: Mapping[str, Any], *, anonymous: bool = False) -> Ses
     session = koji.ClientSession(config["server"], opts=dict(config.get("session_opts") or {}))
     method = config.get("login_method") or "logout"
     if not anonymous and method != "logout":
-        getattr(session, method)(**dict(config.get("login_args") or {}))
+        try:
+            getattr(session, method)(**dict(config.get("login_args") or {}))
+        except (*CALL_FAILURES, OSError) as exc:  # OSError: certificate files, TLS
+            raise koji_error(f"{method} to {config['server']}", exc) from exc
     return session
+
+
+def command_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with ``command_session_opts`` over its ``session_opts``: the short retry
+    bound of operator commands (upstream's 1000 tries 20 s apart hang one for hours)."""
+    opts = {**(config.get("session_opts") or {}), **(config.get("command_session_opts") or {})}
+    return {**config, "session_opts": opts}
 
 
 class ReadsKoji(Protocol):
@@ -103,7 +180,13 @@ class KojiSessions:
 
     @classmethod
     def from_settings(cls) -> KojiSessions:
+        """Sessions with the configured retries (workers: they wait Koji out)."""
         return cls(koji_config(), koji_config(secondary=True))
+
+    @classmethod
+    def for_commands(cls) -> KojiSessions:
+        """Sessions for an operator command: a Koji outage fails it within seconds."""
+        return cls(command_config(koji_config()), command_config(koji_config(secondary=True)))
 
     def config(self, *, secondary: bool = False) -> Mapping[str, Any]:
         return self._configs["secondary" if secondary else "primary"]
@@ -131,29 +214,53 @@ class KojiSessions:
 
 
 def multicall(
-    session: Session, method: str, calls: Sequence[tuple[tuple, dict]], chunk: int | None = None
+    session: Session,
+    method: str,
+    calls: Sequence[tuple[tuple, dict]],
+    chunk: int | None = None,
+    *,
+    absent: str | None = None,
 ) -> list[Any]:
-    """Run ``method`` once per (args, kwargs) in multicall chunks, in order.
+    """Run ``method`` once per (args, kwargs) in multicall chunks; the results in order.
 
-    Each result is the call's value or the Koji exception it raised (not raised here,
-    so that one unknown task does not hide the others).
+    Koji's "no such object" answer to a call (a plain GenericError whose message starts
+    with ``absent``, for calls made with ``strict``) gives None.  Any other fault of any
+    call raises KojiError (KojiUnavailable for infrastructure faults): a fault is never
+    taken for absence.  Transport failures were retried by the client before they raise.
     """
     chunk = chunk or int(koji_config().get("multicall_chunk_size") or 100)
     results: list[Any] = []
-    for start in range(0, len(calls), chunk):
-        with session.multicall(strict=False) as batch:
-            pending = [getattr(batch, method)(*a, **kw) for a, kw in calls[start : start + chunk]]
-        for call in pending:
-            try:
-                results.append(call.result)
-            except (koji.GenericError, Fault) as exc:
-                results.append(exc)
+    try:
+        for start in range(0, len(calls), chunk):
+            part = calls[start : start + chunk]
+            with session.multicall(strict=False) as batch:
+                pending = [getattr(batch, method)(*a, **kw) for a, kw in part]
+            for (args, _), call in zip(part, pending, strict=True):
+                try:
+                    results.append(call.result)
+                except (koji.GenericError, Fault) as exc:
+                    if not _is_absence(exc, absent):
+                        raise koji_error(_call_name(method, args), exc) from exc
+                    results.append(None)
+    except CALL_FAILURES as exc:  # the multiCall request itself
+        raise koji_error(f"{method} multicall", exc) from exc
     return results
+
+
+def _is_absence(error: BaseException, absent: str | None) -> bool:
+    # Koji says "no such ..." with a plain GenericError; its subclasses (LockError,
+    # ServerOffline, ...) and unmapped faults are never an answer about the object.
+    return absent is not None and type(error) is koji.GenericError and str(error).startswith(absent)
+
+
+def _call_name(method: str, args: tuple) -> str:
+    return f"{method}({args[0]!r})" if args else method
 
 
 # --- targets, tags, repos ---------------------------------------------------------------
 
 
+@koji_call
 def get_build_target(session: Session, name: str) -> dict[str, Any] | None:
     """A build target (``build_tag_name``, ``dest_tag_name``, ...) or None."""
     return session.getBuildTarget(name)
@@ -162,11 +269,13 @@ def get_build_target(session: Session, name: str) -> dict[str, Any] | None:
 _arch_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
 
 
+@koji_call
 def get_tag(session: Session, name: str) -> dict[str, Any] | None:
     """The tag called ``name``; None when Koji has none."""
     return session.getTag(name) or None
 
 
+@koji_call
 def get_build_arches(session: Session, build_tag: str) -> list[str]:
     """The arches of a build tag, cached for an hour per (hub, tag)."""
     key = (session.baseurl, build_tag)
@@ -179,17 +288,20 @@ def get_build_arches(session: Session, build_tag: str) -> list[str]:
     return arches
 
 
+@koji_call
 def get_latest_repo(session: Session, tag: str) -> dict[str, Any] | None:
     """The newest READY repo of a tag, or None."""
     return session.getRepo(tag, state=REPO_READY)
 
 
+@koji_call
 def get_repo_info(session: Session, repo_id: int) -> dict[str, Any] | None:
     """A repo's info when it can still be used (READY or EXPIRED), else None (dead)."""
     info = session.repoInfo(repo_id)
     return info if info and info.get("state") in LIVE_REPO_STATES else None
 
 
+@koji_call
 def get_build_group(session: Session, tag: str, group: str, repo_id: int) -> list[str] | None:
     """Names in a comps group as the tag had it when the repo was made, or None."""
     repo = session.repoInfo(repo_id)
@@ -227,11 +339,17 @@ def nvra_string(nvra: Mapping[str, Any]) -> str:
 def get_rpm_requires(
     session: Session, nvras: Sequence[Mapping[str, Any]]
 ) -> list[list[str] | None]:
-    """BuildRequires strings of each SRPM, in order; None where Koji has no such RPM."""
-    calls: list[tuple[tuple, dict]] = [((nvra_string(n), koji.DEP_REQUIRE), {}) for n in nvras]
+    """BuildRequires strings of each SRPM, in order; None where Koji has no such RPM.
+
+    ``strict``: without it Koji answers [] for an unknown RPM, which would read as an SRPM
+    requiring nothing.
+    """
+    calls: list[tuple[tuple, dict]] = [
+        ((nvra_string(n), koji.DEP_REQUIRE), {"strict": True}) for n in nvras
+    ]
     results: list[list[str] | None] = []
-    for deps in multicall(session, "getRPMDeps", calls):
-        if isinstance(deps, Exception) or deps is None:
+    for deps in multicall(session, "getRPMDeps", calls, absent="No such rpm:"):
+        if deps is None:
             results.append(None)
             continue
         formatted = (format_dependency(d) for d in deps)
@@ -239,6 +357,7 @@ def get_rpm_requires(
     return results
 
 
+@koji_call
 def get_rpm_arch_headers(session: Session, nvra: Mapping[str, Any]) -> dict[str, Any] | None:
     """BUILDARCHS, EXCLUSIVEARCH and EXCLUDEARCH of an SRPM; None if Koji has no headers."""
     headers = session.getRPMHeaders(
@@ -247,6 +366,7 @@ def get_rpm_arch_headers(session: Session, nvra: Mapping[str, Any]) -> dict[str,
     return headers or None
 
 
+@koji_call
 def get_hosts(session: Session, arches: Iterable[str]) -> list[dict[str, Any]]:
     """Enabled hosts of the default channel able to build any of ``arches``."""
     channel = session.getChannel("default")
@@ -255,11 +375,13 @@ def get_hosts(session: Session, arches: Iterable[str]) -> list[dict[str, Any]]:
     return session.listHosts(list(arches), channel["id"], enabled=True) or []
 
 
+@koji_call
 def list_packages(session: Session, tag: str) -> list[dict[str, Any]]:
     """Packages of a tag with inheritance, each with its ``blocked`` flag."""
     return session.listPackages(tagID=tag, inherited=True) or []
 
 
+@koji_call
 def list_tagged_latest(
     session: Session, tag: str, *, package: str | None = None, event: int | None = None
 ) -> list[dict[str, Any]]:
@@ -272,6 +394,7 @@ def list_tagged_latest(
     return session.listTagged(tag, **kwargs) or []
 
 
+@koji_call
 def get_last_srpm(
     session: Session, tag: str, name: str, relative_root: str = ".."
 ) -> tuple[dict[str, Any], str] | None:
@@ -295,17 +418,17 @@ def get_last_srpm(
 
 
 def get_task_infos(session: Session, task_ids: Sequence[int]) -> list[TaskInfo | None]:
-    """getTaskInfo of each task, in order; None for unknown tasks."""
-    results = multicall(session, "getTaskInfo", [((t,), {}) for t in task_ids])
-    return [None if isinstance(r, Exception) else r for r in results]
+    """getTaskInfo of each task, in order; None for unknown tasks (Koji's non-strict answer)."""
+    return multicall(session, "getTaskInfo", [((t,), {}) for t in task_ids])
 
 
 def get_task_children(session: Session, task_ids: Sequence[int]) -> list[list[TaskInfo]]:
-    """The child tasks (with their ``request``) of each task, in order."""
+    """The child tasks (with their ``request``) of each task, in order; [] for unknown tasks."""
     results = multicall(session, "getTaskChildren", [((t,), {"request": True}) for t in task_ids])
-    return [[] if isinstance(r, Exception) or r is None else r for r in results]
+    return [r or [] for r in results]
 
 
+@koji_call
 def task_failed_on_infrastructure(session: Session, task_id: int) -> bool:
     """Whether a finished task failed because of Koji rather than the package."""
     try:
@@ -315,6 +438,7 @@ def task_failed_on_infrastructure(session: Session, task_id: int) -> bool:
     return False
 
 
+@koji_call
 def cancel_task(session: Session, task_id: int) -> None:
     """Cancel a task; Koji's complaints (already finished, unknown) are ignored."""
     try:
@@ -323,6 +447,7 @@ def cancel_task(session: Session, task_id: int) -> None:
         logger.info("cancelTask(%s) refused: %s", task_id, exc)
 
 
+@koji_call
 def submit_build(
     session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any], priority: int
 ) -> int:
@@ -342,6 +467,7 @@ def submit_build(
         return task_id
 
 
+@koji_call
 def find_submitted_build(
     session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any]
 ) -> int | None:

@@ -1,8 +1,12 @@
 """Plumbing shared by the koschei-admin management commands (spec section 2.3).
 
 A command parses its arguments, calls one service, and prints a summary.  The base class
-turns a service's :class:`~koschei_site.errors.ServiceError` into a one-line
-``CommandError``, runs the command in one transaction (so bad input changes nothing, not
+turns the errors an operator can meet without a bug into a one-line ``CommandError``
+(exit status 1, no traceback): a service's :class:`~koschei_site.errors.ServiceError`, an
+outside system's :class:`~koschei_site.errors.ExternalError` (Koji down or refusing), and
+the database's refusals and races (values out of range, rows deleted or changed by a
+concurrent command, deadlocks, no connection).  Anything else is a bug and keeps its
+traceback.  It also runs the command in one transaction (so bad input changes nothing, not
 even the operator's user row), names the operator for the audit log, reads name lists
 from files or stdin, and draws a progress bar for long runs when a person is watching.
 Commands that read Koji switch the transaction off and open their own after reading
@@ -22,11 +26,12 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DataError, IntegrityError, OperationalError, transaction
 from tqdm import tqdm
 
-from koschei_site.errors import ServiceError
+from koschei_site.errors import ExternalError, ServiceError, one_line
 from koschei_site.usernames import username_problem
 
 Progress = Callable[[int], None]
@@ -77,10 +82,10 @@ class KoscheiCommand(BaseCommand):
         try:
             if not self.atomic:
                 return super().execute(*args, **options)
-            with transaction.atomic():
+            with transaction.atomic():  # rolled back before any error below is reported
                 return super().execute(*args, **options)
-        except ServiceError as exc:
-            raise CommandError(str(exc)) from exc
+        except (*EXPECTED_ERRORS, *DATABASE_ERRORS) as exc:
+            raise CommandError(error_reason(exc)) from exc
 
     @property
     def operator(self) -> AbstractBaseUser:
@@ -117,6 +122,37 @@ class KoscheiCommand(BaseCommand):
     def done(self, message: str) -> None:
         """Print the command's summary line."""
         self.stdout.write(message)
+
+
+# Errors an operator is told about in one line; anything else is a bug with a traceback.
+EXPECTED_ERRORS = (ServiceError, ExternalError)
+DATABASE_ERRORS = (DataError, IntegrityError, OperationalError, ObjectDoesNotExist)
+
+
+def error_reason(error: BaseException) -> str:
+    """One line telling an operator why ``error`` stopped the work (for a bug: its class
+    and the first line of its message)."""
+    if isinstance(error, EXPECTED_ERRORS):
+        return one_line(str(error))
+    if isinstance(error, DATABASE_ERRORS):
+        return database_reason(error)
+    return f"{type(error).__name__}: {one_line(str(error))}"
+
+
+def database_reason(error: Exception) -> str:
+    """One line for a database refusal or race: PostgreSQL's message and its DETAIL."""
+    if isinstance(error, ObjectDoesNotExist):
+        return f"Not found (deleted while the command ran?): {one_line(str(error))}"
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    detail = [line.removeprefix("DETAIL:").strip() for line in lines if line.startswith("DETAIL:")]
+    reason = lines[0] if lines else type(error).__name__
+    if isinstance(error, DataError):
+        kind = "value rejected"
+    elif isinstance(error, OperationalError):
+        kind = "unavailable or busy"
+    else:
+        kind = "conflict"
+    return f"Database {kind}: {reason}" + (f" ({detail[0]})" if detail else "")
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})

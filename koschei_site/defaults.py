@@ -33,6 +33,11 @@ DEFAULTS: dict[str, Any] = {
             "offline_retry_interval": 120,
             "timeout": 3600,
         },
+        # Not upstream: merged over session_opts for operator commands (manage.py), so an
+        # unreachable or failing Koji ends a command after a few tries with a one-line
+        # error instead of retrying for hours; workers keep session_opts (each failed
+        # try is logged by the koji client on the "koji" logger).
+        "command_session_opts": {"max_retries": 3, "retry_interval": 3, "offline_retry": False},
         "max_builds": 30,
         "build_arches": ["i386", "x86_64", "armhfp"],
         "build_opts": {},

@@ -1,7 +1,7 @@
-"""The one exception services raise for bad input: its message is a one-line reason.
+"""The base layer's exceptions, each carrying a one-line reason for the operator.
 
-It lives in the base layer so that every app's services, the command base and the admin
-base share it without importing an app.
+They live in the base layer so that every app's services, the command base and the admin
+base share them without importing an app.
 """
 
 
@@ -9,10 +9,17 @@ class ServiceError(Exception):
     """Bad input to a service; nothing was changed."""
 
 
-def one_line(error: BaseException) -> str:
-    """``error`` as one line for an operator: its class, then its message's first line."""
-    lines = str(error).strip().splitlines()
-    name = type(error).__name__
-    if isinstance(error, ServiceError) and lines:
-        return lines[0]
-    return f"{name}: {lines[0]}" if lines else name
+class ExternalError(Exception):
+    """An outside system (Koji, a repo server) failed or refused a request.
+
+    Nothing wrong was recorded: the work stopped where it was and may simply be run again.
+    Apps raise subclasses (``builds.koji.KojiError``); commands print the message as one line.
+    """
+
+
+def one_line(text: str) -> str:
+    """A message on one line: a traceback's last line, else the lines joined."""
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    if lines and lines[0].startswith("Traceback"):
+        return lines[-1]
+    return " ".join(lines)

@@ -46,7 +46,8 @@ def use_kojisim(
     timeout: float = 30,
 ) -> dict[str, Any]:
     """Configure a kojisim hub as the project's primary and secondary Koji (login
-    ``koschei``, quick retries); returns the new KOSCHEI dict, already in ``settings``."""
+    ``koschei``, quick retries, commands' too); returns the new KOSCHEI dict, already in
+    ``settings``."""
     config = copy.deepcopy(settings.KOSCHEI)
     koji_config = {
         **config["koji_config"],
@@ -63,6 +64,7 @@ def use_kojisim(
             "anon_retry": True,
             "timeout": timeout,
         },
+        "command_session_opts": {"max_retries": 2, "retry_interval": 0.05},
         "build_arches": list(arches),
     }
     config["koji_config"] = koji_config

@@ -30,7 +30,7 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         master = get_collection(options["master"])
-        sessions = KojiSessions.from_settings()
+        sessions = KojiSessions.for_commands()
         new_target, old_target = (
             read_target(sessions=sessions, name=name, secondary_mode=master.secondary_mode)
             for name in (options["target"], master.target)

@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
         add_settings_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sessions = KojiSessions.from_settings()
+        sessions = KojiSessions.for_commands()
         mode = bool(secondary_mode_from(options))
         target = read_target(sessions=sessions, name=options["target"], secondary_mode=mode)
         dest_tag = read_dest_tag(options, sessions=sessions, secondary_mode=mode)

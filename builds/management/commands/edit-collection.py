@@ -38,7 +38,7 @@ class Command(KoscheiCommand):
         if not settings_from(options) and all(options.get(key) is None for key in given):
             raise CommandError("Nothing to change: give at least one option")
         collection = get_collection(options["name"])
-        sessions = KojiSessions.from_settings()
+        sessions = KojiSessions.for_commands()
         mode = secondary_mode_from(options)
         target = read_new_target(
             collection=collection, sessions=sessions, name=options["target"], secondary_mode=mode

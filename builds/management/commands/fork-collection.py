@@ -29,7 +29,7 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         master = get_collection(options["master"])
-        sessions = KojiSessions.from_settings()
+        sessions = KojiSessions.for_commands()
         target = read_target(
             sessions=sessions,
             name=options["target"],

@@ -31,7 +31,7 @@ class Command(KoscheiCommand):
         if demo_loaded(options["target"]):
             self.done("Demo data already loaded.")
             return
-        counts = load_demo(sessions=KojiSessions.from_settings(), target=options["target"])
+        counts = load_demo(sessions=KojiSessions.for_commands(), target=options["target"])
         self.done(
             f"Demo loaded from Koji: {counts['packages']} packages tracked, "
             f"{counts['builds']} with builds. Demo operator: {OPERATOR[0]} / {OPERATOR[1]}"

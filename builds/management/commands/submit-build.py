@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
         packages = list(packages.order_by("name", "collection__name"))
         if not packages:
             raise CommandError("No such package in a collection whose buildroot resolves")
-        sessions = KojiSessions.from_settings()
+        sessions = KojiSessions.for_commands()
         submitted = 0
         for package in packages:
             submitted += self._submit(package, sessions)

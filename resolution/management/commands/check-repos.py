@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["collection"]
         collection = get_collection(name) if name else None
-        checks = check_new_repos(sessions=KojiSessions.from_settings(), collection=collection)
+        checks = check_new_repos(sessions=KojiSessions.for_commands(), collection=collection)
         failed = [check for check in checks if check.failed]
         if collection is not None and failed:
             raise CommandError(str(failed[0]))

@@ -31,7 +31,7 @@ class Command(KoscheiCommand):
         started = time.monotonic()
         with self.progress(total=None, desc="builds", unit="build") as bar:
             figures = resolve_builds(
-                sessions=KojiSessions.from_settings(), collection=collection, progress=bar
+                sessions=KojiSessions.for_commands(), collection=collection, progress=bar
             )
         self.done(
             f"packages={figures.builds} changed={figures.changes} "

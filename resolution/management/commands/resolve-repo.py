@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
         with self.progress(total=None, desc="resolve", unit="pkg") as bar:
             result = resolve_repo(
                 collection=collection,
-                sessions=KojiSessions.from_settings(),
+                sessions=KojiSessions.for_commands(),
                 full=options["full"],
                 progress=bar,
                 announce_total=bar.set_total if bar else None,

@@ -134,7 +134,9 @@ def test_a_collection_failing_in_koji_is_reported_and_the_others_still_run(f42, 
     with pytest.raises(CommandError, match=r"^1 of 2 collections failed: broken$"):
         call_command(command, stdout=out, stderr=err)
     [line] = err.getvalue().splitlines()
-    assert line.startswith("broken: failed: GenericError: ")
+    assert line.startswith("broken: failed: Koji ") and line.endswith(
+        ": GenericError: Simulated fault"
+    )
     assert out.getvalue().startswith("f42: ")
     if command == "refresh-builds":
         assert Build.objects.filter(package__collection=f42).exists()

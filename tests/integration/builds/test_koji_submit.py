@@ -117,14 +117,6 @@ def test_a_failed_build_is_a_package_failure_not_an_infrastructure_fault(f42, ko
     assert not koji.task_failed_on_infrastructure(koji_hub.session(), build.task_id)
 
 
-def test_multicall_results_keep_their_order_and_faults(koji_hub):
-    session = koji_hub.session()
-    calls = [(("f42",), {}), (("nope",), {"strict": True}), (("f42-build",), {})]
-    results = koji.multicall(session, "getTag", calls, chunk=2)
-    assert results[0]["name"] == "f42" and results[2]["name"] == "f42-build"
-    assert isinstance(results[1], koji_lib.GenericError)
-
-
 def test_submit_build_command_reports_what_it_skipped(f42, capsys):
     call_command("submit-build", "foo", "baz", "-c", "f42")
     captured = capsys.readouterr()
