@@ -13,7 +13,8 @@ from django.core.management.base import CommandError, CommandParser
 
 from builds.koji import KojiSessions
 from builds.services.collections import read_tag
-from koschei_site.commands import KoscheiCommand, error_reason, parse_bool
+from koschei_site.commands import KoscheiCommand, parse_bool
+from koschei_site.errors import error_reason
 from packages.models import Collection
 from packages.services import get_collection
 
@@ -23,9 +24,9 @@ log = logging.getLogger(__name__)
 class CollectionsCommand(KoscheiCommand):
     """A command that does the same thing for one named collection or for all of them.
 
-    Each collection is done on its own (the services' own transactions): one that fails
-    is reported in one line on stderr and the others still run; the command then fails
-    naming every collection that did.
+    For all of them, each collection is done on its own (the services' own transactions):
+    one that fails is reported in one line on stderr and the others still run; the
+    command then fails naming every collection that did.
     """
 
     atomic = False  # Koji is read between the services' own transactions
@@ -34,9 +35,13 @@ class CollectionsCommand(KoscheiCommand):
         parser.add_argument("collection", nargs="?", help="collection name (default: all)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        name = options["collection"]
-        collections = [get_collection(name)] if name else list(Collection.objects.all())
         self.sessions = KojiSessions.for_commands()  # one login for every collection
+        name = options["collection"]
+        if name:  # its failure is the command's own one-line error
+            collection = get_collection(name)
+            self.done(f"{collection.name}: {self.run_for(collection)}")
+            return
+        collections = list(Collection.objects.all())
         failed = [c.name for c in collections if not self._run_reporting(c)]
         if failed:
             raise CommandError(

@@ -26,12 +26,11 @@ from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DataError, IntegrityError, OperationalError, transaction
+from django.db import transaction
 from tqdm import tqdm
 
-from koschei_site.errors import ExternalError, ServiceError, one_line
+from koschei_site.errors import DATABASE_ERRORS, EXPECTED_ERRORS, error_reason
 from koschei_site.usernames import username_problem
 
 Progress = Callable[[int], None]
@@ -122,37 +121,6 @@ class KoscheiCommand(BaseCommand):
     def done(self, message: str) -> None:
         """Print the command's summary line."""
         self.stdout.write(message)
-
-
-# Errors an operator is told about in one line; anything else is a bug with a traceback.
-EXPECTED_ERRORS = (ServiceError, ExternalError)
-DATABASE_ERRORS = (DataError, IntegrityError, OperationalError, ObjectDoesNotExist)
-
-
-def error_reason(error: BaseException) -> str:
-    """One line telling an operator why ``error`` stopped the work (for a bug: its class
-    and the first line of its message)."""
-    if isinstance(error, EXPECTED_ERRORS):
-        return one_line(str(error))
-    if isinstance(error, DATABASE_ERRORS):
-        return database_reason(error)
-    return f"{type(error).__name__}: {one_line(str(error))}"
-
-
-def database_reason(error: Exception) -> str:
-    """One line for a database refusal or race: PostgreSQL's message and its DETAIL."""
-    if isinstance(error, ObjectDoesNotExist):
-        return f"Not found (deleted while the command ran?): {one_line(str(error))}"
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    detail = [line.removeprefix("DETAIL:").strip() for line in lines if line.startswith("DETAIL:")]
-    reason = lines[0] if lines else type(error).__name__
-    if isinstance(error, DataError):
-        kind = "value rejected"
-    elif isinstance(error, OperationalError):
-        kind = "unavailable or busy"
-    else:
-        kind = "conflict"
-    return f"Database {kind}: {reason}" + (f" ({detail[0]})" if detail else "")
 
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on", "y", "t"})

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,6 +27,7 @@ from builds import koji
 from builds.dependency_keys import decode_keys, encode_keys
 from builds.koji import KojiSessions
 from builds.models import Build
+from koschei_site.errors import error_reason
 from packages.models import Collection, Package
 from resolution.depsolve import Nevra, Resolution, dependency_changes
 from resolution.models import AppliedChange
@@ -48,12 +49,15 @@ class BuildFigures:
     unresolved: int = 0
     left: int = 0
     changes: int = 0
+    # "collection: reason" of each collection that failed (the others still ran)
+    failed: list[str] = field(default_factory=list)
 
     def add(self, other: BuildFigures) -> None:
         self.resolved += other.resolved
         self.unresolved += other.unresolved
         self.left += other.left
         self.changes += other.changes
+        self.failed += other.failed
 
     @property
     def builds(self) -> int:
@@ -68,24 +72,19 @@ def resolve_builds(
 ) -> BuildFigures:
     """Resolve every unprocessed build (of one collection, or all).  Idempotent.
 
-    Must not run inside a transaction: Koji and repos are read between transactions.
+    Must not run inside a transaction: Koji and repos are read between transactions.  A
+    collection that fails is logged in one line and listed in ``failed``; the others run.
     """
     figures = BuildFigures()
     collections = [collection] if collection else list(Collection.objects.order_by("id"))
     for coll in collections:
-        builds = list(
-            Build.objects.unprocessed()
-            .filter(package__collection=coll)
-            .select_related("package")
-            .order_by("repo_id", "started", "id")
-        )
-        by_repo: dict[int, list[Build]] = defaultdict(list)
-        for build in builds:
-            by_repo[int(build.repo_id or 0)].append(build)
-        for repo_id, group in by_repo.items():
-            figures.add(_resolve_repo_builds(coll, repo_id, group, sessions))
-            if progress is not None:
-                progress(len(group))
+        try:
+            figures.add(_resolve_collection_builds(coll, sessions, progress))
+        except Exception as error:  # one bad collection never stops the others
+            reason = error_reason(error)
+            log.warning("resolve_builds %s failed: %s", coll.name, reason)
+            log.debug("resolve_builds %s failed", coll.name, exc_info=True)
+            figures.failed.append(f"{coll.name}: {reason}")
     log.info(
         "resolve_builds: resolved=%d unresolved=%d left=%d changes=%d",
         figures.resolved,
@@ -93,6 +92,26 @@ def resolve_builds(
         figures.left,
         figures.changes,
     )
+    return figures
+
+
+def _resolve_collection_builds(
+    collection: Collection, sessions: KojiSessions, progress: Callable[[int], None] | None
+) -> BuildFigures:
+    figures = BuildFigures()
+    builds = list(
+        Build.objects.unprocessed()
+        .filter(package__collection=collection)
+        .select_related("package")
+        .order_by("repo_id", "started", "id")
+    )
+    by_repo: dict[int, list[Build]] = defaultdict(list)
+    for build in builds:
+        by_repo[int(build.repo_id or 0)].append(build)
+    for repo_id, group in by_repo.items():
+        figures.add(_resolve_repo_builds(collection, repo_id, group, sessions))
+        if progress is not None:
+            progress(len(group))
     return figures
 
 

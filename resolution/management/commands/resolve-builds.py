@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from builds.koji import KojiSessions
 from koschei_site.commands import KoscheiCommand
@@ -37,3 +37,10 @@ class Command(KoscheiCommand):
             f"packages={figures.builds} changed={figures.changes} "
             f"problems={figures.unresolved} seconds={time.monotonic() - started:.2f}"
         )
+        if collection is not None and figures.failed:
+            raise CommandError(figures.failed[0])  # the named collection's own error
+        for failure in figures.failed:
+            self.stderr.write(failure)
+        if figures.failed:
+            names = ", ".join(failure.partition(":")[0] for failure in figures.failed)
+            raise CommandError(f"{len(figures.failed)} collections failed: {names}")

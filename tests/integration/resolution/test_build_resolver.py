@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from builds.models import Build
-from packages.models import Collection
+from packages.models import Collection, Package
 from packages.states import BuildState
 from resolution import tasks
 from resolution.models import AppliedChange
@@ -138,3 +138,20 @@ def test_resolve_builds_rejects_an_unknown_collection(f42):
     with pytest.raises(CommandError, match=r"^Collection not found: nope$"):
         call_command("resolve-builds", "nope")
     assert not Build.objects.filter(deps_resolved__isnull=False).exists()
+
+
+def test_a_collection_failing_in_koji_is_reported_and_the_others_builds_are_resolved(
+    f42, koji_hub
+):
+    call_command("create-collection", "f42b", "-d", "B", "-t", "f42", "--dest-tag", "f42")
+    call_command("refresh-packages", "f42b")
+    Package.objects.filter(collection__name="f42b", blocked=False).update(tracked=True)
+    call_command("refresh-builds", "f42b")
+    koji_hub.sim("addFault", {"kind": "fault", "method": "getRPMDeps", "code": 1000, "count": 1})
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"^1 collections failed: f42$"):
+        call_command("resolve-builds", stdout=io.StringIO(), stderr=err)
+    [line] = err.getvalue().splitlines()
+    assert line.startswith("f42: Koji ") and "GenericError: Simulated fault" in line
+    assert not Build.objects.unprocessed().filter(package__collection__name="f42b").exists()
+    assert Build.objects.unprocessed().filter(package__collection__name="f42").exists()
