@@ -45,6 +45,7 @@ run:
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 worker:
+	$(PY) manage.py sync-schedules
 	$(PY) manage.py qcluster
 
 migrate:

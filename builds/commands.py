@@ -6,19 +6,16 @@ first and write in a transaction of their own (or the services' ones) afterwards
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
 from builds.koji import KojiSessions
 from builds.services.collections import read_tag
+from builds.services.per_collection import run_isolated
 from koschei_site.commands import KoscheiCommand, parse_bool
-from koschei_site.errors import error_reason
 from packages.models import Collection
 from packages.services import get_collection
-
-log = logging.getLogger(__name__)
 
 
 class CollectionsCommand(KoscheiCommand):
@@ -42,21 +39,18 @@ class CollectionsCommand(KoscheiCommand):
             self.done(f"{collection.name}: {self.run_for(collection)}")
             return
         collections = list(Collection.objects.all())
-        failed = [c.name for c in collections if not self._run_reporting(c)]
+        failed = []
+        for collection in collections:
+            outcome = run_isolated(self.run_for, collection)
+            if outcome.ok:
+                self.done(str(outcome))
+            else:
+                self.stderr.write(str(outcome))
+                failed.append(outcome.collection)
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(collections)} collections failed: {', '.join(failed)}"
             )
-
-    def _run_reporting(self, collection: Collection) -> bool:
-        try:
-            summary = self.run_for(collection)
-        except Exception as error:  # one bad collection never stops the others
-            log.debug("%s failed for %s", self.__module__, collection.name, exc_info=True)
-            self.stderr.write(f"{collection.name}: failed: {error_reason(error)}")
-            return False
-        self.done(f"{collection.name}: {summary}")
-        return True
 
     def run_for(self, collection: Collection) -> object:
         """Do the work for one collection; returns what to print as its summary."""

@@ -11,6 +11,7 @@ import html
 import logging
 import mimetypes
 import ssl
+import sys
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,6 +34,15 @@ class KojiSimServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     sim: Sim
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away (a stopped worker, a dropped connection) is one line, as
+        on a real hub; anything else keeps socketserver's traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            log.info("client %s:%s went away: %s", *client_address[:2], error)
+            return
+        super().handle_error(request, client_address)
 
 
 class Handler(BaseHTTPRequestHandler):

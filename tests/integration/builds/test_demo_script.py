@@ -72,14 +72,17 @@ def _run_demo(env: dict[str, str], demo_dir: Path, started: datetime) -> tuple[l
 @pytest.fixture
 def demo_env(tmp_path):
     database = f"{settings.DATABASES['default']['TEST']['NAME'] or 'test_koschei'}_demo"
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("KOSCHEI_", "DEMO_"))}
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("KOSCHEI_", "DEMO_", "DJANGO_"))
+    }
     env = {
         **inherited,
         "DEMO_DB": database,
         "DEMO_DIR": str(tmp_path / "demo"),
         "DEMO_PORT": str(_free_port()),
         "DEMO_KOJI_PORT": str(_free_port()),
-        "DEMO_POLL": "2",
     }
     yield env
     _query("postgres", f'DROP DATABASE IF EXISTS "{database}"')
@@ -100,5 +103,5 @@ def test_a_second_demo_run_starts_afresh_and_resolves_its_kojisims_repos(demo_en
     for repo_id, latest_repo_id in second:
         assert f"repo {repo_id} of f43-build written" in written
         assert f"repo {latest_repo_id} of f43-build written" in written
-    for log in ("polling.log", "workers.log", "kojisim.log", "web.log"):
+    for log in ("workers.log", "kojisim.log", "web.log"):
         assert "Traceback" not in (demo_dir / log).read_text(), log

@@ -140,9 +140,7 @@ def test_resolve_builds_rejects_an_unknown_collection(f42):
     assert not Build.objects.filter(deps_resolved__isnull=False).exists()
 
 
-def test_a_collection_failing_in_koji_is_reported_and_the_others_builds_are_resolved(
-    f42, koji_hub
-):
+def test_a_collection_failing_in_koji_is_reported_and_the_others_builds_are_resolved(f42, koji_hub):
     call_command("create-collection", "f42b", "-d", "B", "-t", "f42", "--dest-tag", "f42")
     call_command("refresh-packages", "f42b")
     Package.objects.filter(collection__name="f42b", blocked=False).update(tracked=True)
