@@ -1,7 +1,9 @@
 """django-q2 entry points of the builds domain: thin, idempotent, taking ids only.
 
-The polling schedules (``koschei_site/schedules.py``) run them; a collection that fails
-is logged in one line and the others are still done.
+The schedules (``koschei_site/schedules.py``) run them periodically; messages enqueue
+``sync_build`` and ``refresh_real_builds`` at once.  A collection that fails is logged
+in one line and the others are still done; a Koji failure during build sync is one
+WARNING line, the builds stay running and the next poll takes them up again.
 """
 
 from __future__ import annotations
@@ -9,14 +11,37 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from builds.koji import KojiSessions
+from builds.koji import KojiError, KojiSessions
 from builds.services import stats
+from builds.services.build_sync import SyncFigures, sync_builds
 from builds.services.package_list import refresh_packages as refresh_package_list
 from builds.services.per_collection import collections_to_run, run_isolated
 from builds.services.real_builds import refresh_latest_builds
 from packages.models import Collection
 
 log = logging.getLogger(__name__)
+
+
+def _sync(name: str, task_id: int | None = None) -> SyncFigures | None:
+    try:
+        figures = sync_builds(sessions=KojiSessions.from_settings(), task_id=task_id)
+    except KojiError as exc:
+        log.warning("%s: Koji failed, builds left running: %s", name, exc)
+        return None
+    log.info("%s: %s", name, figures)
+    return figures
+
+
+def poll_builds() -> int:
+    """Update every running build from Koji; returns how many finished (complete or failed)."""
+    figures = _sync("poll_builds")
+    return figures.finished if figures else 0
+
+
+def sync_build(task_id: int) -> int:
+    """Update the running builds of one Koji task; returns how many finished."""
+    figures = _sync(f"sync_build {task_id}", task_id)
+    return figures.finished if figures else 0
 
 
 def refresh_packages(collection_id: int | None = None) -> int:

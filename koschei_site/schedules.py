@@ -40,6 +40,7 @@ class Periodic:
 
 
 SCHEDULES = (
+    Periodic("polling: running builds", "builds.tasks.poll_builds", "polling"),
     Periodic("polling: package lists", "builds.tasks.refresh_packages", "polling"),
     Periodic("polling: real builds", "builds.tasks.refresh_real_builds", "polling"),
     Periodic("polling: statistics", "builds.tasks.refresh_stats", "polling"),

@@ -27,6 +27,7 @@ def test_a_first_sync_creates_every_schedule_to_run_at_once():
     result = sync_schedules()
     assert sorted(result.created) == sorted(PREFIX + p.name for p in SCHEDULES)
     assert ours() == {
+        PREFIX + "polling: running builds": ("builds.tasks.poll_builds", 20),
         PREFIX + "polling: package lists": ("builds.tasks.refresh_packages", 20),
         PREFIX + "polling: real builds": ("builds.tasks.refresh_real_builds", 20),
         PREFIX + "polling: statistics": ("builds.tasks.refresh_stats", 20),
