@@ -5,3 +5,8 @@ from django.apps import AppConfig
 
 class BuildsConfig(AppConfig):
     name = "builds"
+
+    def ready(self) -> None:
+        from builds.messaging import publisher
+
+        publisher.connect()

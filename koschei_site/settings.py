@@ -194,6 +194,7 @@ if ENV.get("KOSCHEI_REDIS_URL"):
     Q_CLUSTER["redis"] = ENV["KOSCHEI_REDIS_URL"]
 
 AMQP_URL = ENV.get("KOSCHEI_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+AMQP_QUEUE = ENV.get("KOSCHEI_AMQP_QUEUE", "koschei-watcher")  # watch-messages' durable queue
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

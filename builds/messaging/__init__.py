@@ -1,0 +1,1 @@
+"""Koji's bus messages in (the ``watch-messages`` consumer) and Koschei's state changes out."""
