@@ -211,4 +211,6 @@ LOGGING = KOSCHEI.get("logging") or {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": ENV.get("KOSCHEI_LOG_LEVEL", "INFO")},
+    # the AMQP client narrates every connection step at INFO; our watcher logs what matters
+    "loggers": {"pika": {"level": "WARNING"}},
 }

@@ -103,5 +103,5 @@ def test_a_second_demo_run_starts_afresh_and_resolves_its_kojisims_repos(demo_en
     for repo_id, latest_repo_id in second:
         assert f"repo {repo_id} of f43-build written" in written
         assert f"repo {latest_repo_id} of f43-build written" in written
-    for log in ("workers.log", "kojisim.log", "web.log"):
+    for log in ("workers.log", "messages.log", "kojisim.log", "web.log"):
         assert "Traceback" not in (demo_dir / log).read_text(), log

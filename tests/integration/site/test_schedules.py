@@ -53,10 +53,13 @@ def test_an_operators_changed_interval_takes_effect_at_the_next_sync(settings):
     config["services"]["polling"]["interval"] = 300
     settings.KOSCHEI = config
     result = sync_schedules()
-    assert sorted(result.changed) == sorted(
-        PREFIX + name
-        for name in ("polling: package lists", "polling: real builds", "polling: statistics")
+    polling = (
+        "polling: running builds",
+        "polling: package lists",
+        "polling: real builds",
+        "polling: statistics",
     )
+    assert sorted(result.changed) == sorted(PREFIX + name for name in polling)
     assert ours()[PREFIX + "polling: statistics"] == ("builds.tasks.refresh_stats", 5)
 
 
