@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .PHONY: bootstrap test lint fmt typecheck pytest demo run worker migrate clean bench \
-	bench-resolution
+	bench-resolution bench-scheduler
 
 bootstrap:
 	scripts/bootstrap
@@ -36,10 +36,14 @@ demo: bootstrap
 
 # Benchmarks print name=value figures; ARGS passes options, e.g.
 # make bench-resolution ARGS="--sources 300"  (see python -m bench.resolution --help)
-bench: bench-resolution
+bench: bench-resolution bench-scheduler
 
 bench-resolution:
 	@$(PY) -m bench.resolution $(ARGS)
+
+# make bench-scheduler ARGS="--packages 3000"  (see python -m bench.scheduler --help)
+bench-scheduler:
+	@$(PY) -m bench.scheduler $(ARGS)
 
 run:
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)

@@ -9,7 +9,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from builds.models import Build, KojiTask, ResourceConsumptionStats, ScalarStats
+from builds.models import (
+    Build,
+    KojiTask,
+    ResourceConsumptionStats,
+    ScalarStats,
+    SubmissionClaim,
+)
 from builds.services import request_cancel
 from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
 from koschei_site.errors import ServiceError
@@ -128,6 +134,14 @@ class KojiTaskAdmin(ReadOnlyAdmin):
     search_fields = ("=task_id", "build__package__name")
     ordering = ("-id",)
     show_full_result_count = False
+
+
+@admin.register(SubmissionClaim)
+class SubmissionClaimAdmin(ReadOnlyAdmin):
+    """Packages the scheduler is submitting now (a stale one expires by itself)."""
+
+    list_display = ("package", "claimed_at", "owner")
+    list_select_related = ("package__collection",)
 
 
 @admin.register(ScalarStats)

@@ -197,6 +197,17 @@ class KojiSessions:
             self._sessions["primary"] = create_session(self._configs["primary"])
         return self._sessions["primary"]
 
+    def close(self) -> None:
+        """Log out and close the connections now (a session left to the garbage collector
+        logs out from its finaliser, on a connection nobody closes)."""
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            try:
+                session.logout()
+            except (*CALL_FAILURES, OSError):
+                logger.info("logout from %s failed; closing anyway", session.baseurl)
+            session.rsession.close()
+
     def reading(self, collection: ReadsKoji) -> Session:
         """The anonymous session reading ``collection``'s packages, tags and repos."""
         return self.for_reading(secondary_mode=collection.secondary_mode)

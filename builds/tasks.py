@@ -1,6 +1,7 @@
 """django-q2 entry points of the builds domain: thin, idempotent, taking ids only.
 
-The schedules (``koschei_site/schedules.py``) run them periodically; messages enqueue
+``schedule_builds`` makes one scheduling decision.  The schedules
+(``koschei_site/schedules.py``) run the tasks periodically; messages enqueue
 ``sync_build`` and ``refresh_real_builds`` at once.  A collection that fails is logged
 in one line and the others are still done; a Koji failure during build sync is one
 WARNING line, the builds stay running and the next poll takes them up again.
@@ -17,9 +18,29 @@ from builds.services.build_sync import SyncFigures, sync_builds
 from builds.services.package_list import refresh_packages as refresh_package_list
 from builds.services.per_collection import collections_to_run, run_isolated
 from builds.services.real_builds import refresh_latest_builds
+from builds.services.scheduler import Outcome, schedule_build
 from packages.models import Collection
 
 log = logging.getLogger(__name__)
+
+
+def schedule_builds(decisions: int = 1) -> str:
+    """Up to ``decisions`` scheduling decisions, each submitting at most one scratch build,
+    stopping at the first that submits nothing; returns the last decision's summary line.
+
+    Safe to run at any time and on several workers at once: each decision is serialised in
+    the database, and a passive instance (services.scheduler.enabled false) does nothing.
+    """
+    sessions = KojiSessions.from_settings()
+    try:
+        for _ in range(max(1, decisions)):
+            decision = schedule_build(sessions=sessions)
+            log.info("schedule_builds: %s", decision.summary())
+            if decision.outcome is not Outcome.SUBMITTED:
+                break
+    finally:
+        sessions.close()
+    return decision.summary()
 
 
 def _sync(name: str, task_id: int | None = None) -> SyncFigures | None:

@@ -77,7 +77,18 @@ DEFAULTS: dict[str, Any] = {
     },
     "services": {
         "polling": {"interval": 1200},
-        "scheduler": {"interval": 3},
+        "scheduler": {
+            "interval": 3,
+            # Not upstream: False makes a passive instance (every service but the
+            # scheduler: it polls, resolves and shows, and never submits a build).
+            "enabled": True,
+            # Not upstream: a decision tries at most this many packages over the threshold
+            # (each costs Koji reads), so a Koji loaded on every arch ends it quickly.
+            "max_candidates": 50,
+            # Not upstream: seconds after which a submission claim is taken for the trace
+            # of a scheduler that died between its decision and Koji's answer, and dropped.
+            "claim_timeout": 3600,
+        },
         "repo_resolver": {"interval": 3},
         "build_resolver": {"interval": 3},
         "watcher": {"watchdog": True},

@@ -32,6 +32,7 @@ class Periodic:
     name: str
     func: str
     service: str
+    kwargs: str = ""  # django-q2's keyword arguments text, e.g. "decisions=10"
 
     def minutes(self, services: Mapping[str, Any]) -> int:
         """The interval in whole minutes (at least one: django-q2's finest schedule)."""
@@ -44,6 +45,8 @@ SCHEDULES = (
     Periodic("polling: package lists", "builds.tasks.refresh_packages", "polling"),
     Periodic("polling: real builds", "builds.tasks.refresh_real_builds", "polling"),
     Periodic("polling: statistics", "builds.tasks.refresh_stats", "polling"),
+    # upstream decides every few seconds: a run per minute makes up to ten decisions
+    Periodic("scheduler", "builds.tasks.schedule_builds", "scheduler", "decisions=10"),
     Periodic("repo check", "resolution.tasks.check_new_repos", "repo_resolver"),
     Periodic("build resolver", "resolution.tasks.resolve_builds", "build_resolver"),
 )
@@ -84,6 +87,7 @@ def sync_schedules(schedules: tuple[Periodic, ...] = SCHEDULES) -> SyncResult:
             "schedule_type": Schedule.MINUTES,
             "minutes": periodic.minutes(services),
             "repeats": -1,
+            "kwargs": periodic.kwargs or None,
         }
         current = existing.pop(name, None)
         if current is None:

@@ -31,11 +31,13 @@ def test_a_first_sync_creates_every_schedule_to_run_at_once():
         PREFIX + "polling: package lists": ("builds.tasks.refresh_packages", 20),
         PREFIX + "polling: real builds": ("builds.tasks.refresh_real_builds", 20),
         PREFIX + "polling: statistics": ("builds.tasks.refresh_stats", 20),
+        PREFIX + "scheduler": ("builds.tasks.schedule_builds", 1),
         PREFIX + "repo check": ("resolution.tasks.check_new_repos", 1),
         PREFIX + "build resolver": ("resolution.tasks.resolve_builds", 1),
     }
     assert all(s.next_run <= timezone.now() for s in Schedule.objects.all())
     assert all(s.repeats == -1 for s in Schedule.objects.all())
+    assert Schedule.objects.get(name=PREFIX + "scheduler").kwargs == "decisions=10"
 
 
 def test_syncing_again_changes_nothing():
