@@ -18,6 +18,13 @@ from packages.models import Collection
 from packages.services import get_collection
 
 
+def koji_sessions(command: KoscheiCommand) -> KojiSessions:
+    """Koji sessions with the commands' short retry bound, closed when ``command`` ends."""
+    sessions = KojiSessions.for_commands()
+    command.cleanup.callback(sessions.close)
+    return sessions
+
+
 class CollectionsCommand(KoscheiCommand):
     """A command that does the same thing for one named collection or for all of them.
 
@@ -32,7 +39,7 @@ class CollectionsCommand(KoscheiCommand):
         parser.add_argument("collection", nargs="?", help="collection name (default: all)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.sessions = KojiSessions.for_commands()  # one login for every collection
+        self.sessions = koji_sessions(self)  # one login for every collection
         name = options["collection"]
         if name:  # its failure is the command's own one-line error
             collection = get_collection(name)

@@ -20,7 +20,7 @@ import os
 import sys
 from argparse import ArgumentTypeError
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -74,15 +74,19 @@ class KoscheiCommand(BaseCommand):
 
     _stdin: IO[str]
     _operator: AbstractBaseUser | None
+    # What the command opened (e.g. Koji sessions) registers its closing here; it runs
+    # when the command ends, whatever the outcome.
+    cleanup: ExitStack
 
     def execute(self, *args: Any, **options: Any) -> Any:
         self._stdin = options.get("stdin") or sys.stdin
         self._operator = None
         try:
-            if not self.atomic:
-                return super().execute(*args, **options)
-            with transaction.atomic():  # rolled back before any error below is reported
-                return super().execute(*args, **options)
+            with ExitStack() as self.cleanup:
+                if not self.atomic:
+                    return super().execute(*args, **options)
+                with transaction.atomic():  # rolled back before any error below is reported
+                    return super().execute(*args, **options)
         except (*EXPECTED_ERRORS, *DATABASE_ERRORS) as exc:
             raise CommandError(error_reason(exc)) from exc
 

@@ -7,8 +7,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 from django.db import transaction
 
-from builds.commands import add_target_options, read_dest_tag
-from builds.koji import KojiSessions
+from builds.commands import add_target_options, koji_sessions, read_dest_tag
 from builds.services.branching import branch_collection
 from builds.services.collections import read_target
 from koschei_site.commands import KoscheiCommand
@@ -30,7 +29,7 @@ class Command(KoscheiCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         master = get_collection(options["master"])
-        sessions = KojiSessions.for_commands()
+        sessions = koji_sessions(self)
         new_target, old_target = (
             read_target(sessions=sessions, name=name, secondary_mode=master.secondary_mode)
             for name in (options["target"], master.target)

@@ -10,11 +10,11 @@ from django.db import transaction
 from builds.commands import (
     add_settings_options,
     add_target_options,
+    koji_sessions,
     read_dest_tag,
     secondary_mode_from,
     settings_from,
 )
-from builds.koji import KojiSessions
 from builds.services.collections import create_collection, read_target
 from koschei_site.commands import KoscheiCommand
 from packages.states import LogEnvironment
@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
         add_settings_options(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sessions = KojiSessions.for_commands()
+        sessions = koji_sessions(self)
         mode = bool(secondary_mode_from(options))
         target = read_target(sessions=sessions, name=options["target"], secondary_mode=mode)
         dest_tag = read_dest_tag(options, sessions=sessions, secondary_mode=mode)

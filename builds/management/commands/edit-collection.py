@@ -10,11 +10,11 @@ from django.db import transaction
 from builds.commands import (
     add_settings_options,
     add_target_options,
+    koji_sessions,
     read_dest_tag,
     secondary_mode_from,
     settings_from,
 )
-from builds.koji import KojiSessions
 from builds.services.collections import edit_collection, read_new_target
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection
@@ -38,7 +38,7 @@ class Command(KoscheiCommand):
         if not settings_from(options) and all(options.get(key) is None for key in given):
             raise CommandError("Nothing to change: give at least one option")
         collection = get_collection(options["name"])
-        sessions = KojiSessions.for_commands()
+        sessions = koji_sessions(self)
         mode = secondary_mode_from(options)
         target = read_new_target(
             collection=collection, sessions=sessions, name=options["target"], secondary_mode=mode

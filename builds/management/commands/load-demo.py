@@ -5,8 +5,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 
+from builds.commands import koji_sessions
 from builds.demo import DEMO_TARGET, OPERATOR, demo_loaded, load_demo
-from builds.koji import KojiSessions
 from koschei_site.commands import KoscheiCommand
 
 
@@ -31,7 +31,7 @@ class Command(KoscheiCommand):
         if demo_loaded(options["target"]):
             self.done("Demo data already loaded.")
             return
-        counts = load_demo(sessions=KojiSessions.for_commands(), target=options["target"])
+        counts = load_demo(sessions=koji_sessions(self), target=options["target"])
         self.done(
             f"Demo loaded from Koji: {counts['packages']} packages tracked, "
             f"{counts['builds']} with builds. Demo operator: {OPERATOR[0]} / {OPERATOR[1]}"

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from builds.koji import KojiSessions
+from builds.commands import koji_sessions
 from builds.services.scheduler import Outcome, schedule_build
 from koschei_site.commands import KoscheiCommand
 
@@ -34,14 +34,11 @@ class Command(KoscheiCommand):
         count = options["count"]
         if count < 1:
             raise CommandError(f"--count must be at least 1, not {count}")
-        sessions = KojiSessions.for_commands()
-        try:
-            for _ in range(1 if options["dry_run"] else count):
-                decision = schedule_build(sessions=sessions, dry_run=options["dry_run"])
-                for skip in decision.skipped:
-                    self.stderr.write(f"skipped {skip.package}: {skip.reason}")
-                self.done(decision.summary())
-                if decision.outcome is not Outcome.SUBMITTED:
-                    break
-        finally:
-            sessions.close()
+        sessions = koji_sessions(self)
+        for _ in range(1 if options["dry_run"] else count):
+            decision = schedule_build(sessions=sessions, dry_run=options["dry_run"])
+            for skip in decision.skipped:
+                self.stderr.write(f"skipped {skip.package}: {skip.reason}")
+            self.done(decision.summary())
+            if decision.outcome is not Outcome.SUBMITTED:
+                break

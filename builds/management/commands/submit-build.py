@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
+from builds.commands import koji_sessions
 from builds.koji import KojiSessions
 from builds.services.submit import package_arches, submit_build
 from koschei_site.commands import KoscheiCommand
@@ -32,7 +33,7 @@ class Command(KoscheiCommand):
         packages = list(packages.order_by("name", "collection__name"))
         if not packages:
             raise CommandError("No such package in a collection whose buildroot resolves")
-        sessions = KojiSessions.for_commands()
+        sessions = koji_sessions(self)
         submitted = 0
         for package in packages:
             submitted += self._submit(package, sessions)

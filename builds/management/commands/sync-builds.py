@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from builds.koji import KojiSessions
+from builds.commands import koji_sessions
 from builds.services.build_sync import sync_builds
 from koschei_site.commands import KoscheiCommand
 
@@ -24,5 +24,5 @@ class Command(KoscheiCommand):
         parser.add_argument("--task", type=int, metavar="TASK_ID", help="only this Koji task")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        figures = sync_builds(sessions=KojiSessions.for_commands(), task_id=options["task"])
+        figures = sync_builds(sessions=koji_sessions(self), task_id=options["task"])
         self.done(str(figures))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from builds.koji import KojiSessions
+from builds.commands import koji_sessions
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection
 from resolution.services.repo_check import check_new_repos
@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["collection"]
         collection = get_collection(name) if name else None
-        checks = check_new_repos(sessions=KojiSessions.for_commands(), collection=collection)
+        checks = check_new_repos(sessions=koji_sessions(self), collection=collection)
         failed = [check for check in checks if check.failed]
         if collection is not None and failed:
             raise CommandError(str(failed[0]))

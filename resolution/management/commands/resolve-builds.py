@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from builds.koji import KojiSessions
+from builds.commands import koji_sessions
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection
 from resolution.services.build_resolver import resolve_builds
@@ -31,7 +31,7 @@ class Command(KoscheiCommand):
         started = time.monotonic()
         with self.progress(total=None, desc="builds", unit="build") as bar:
             figures = resolve_builds(
-                sessions=KojiSessions.for_commands(), collection=collection, progress=bar
+                sessions=koji_sessions(self), collection=collection, progress=bar
             )
         self.done(
             f"packages={figures.builds} changed={figures.changes} "

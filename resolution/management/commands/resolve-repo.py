@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from builds.koji import KojiSessions
+from builds.commands import koji_sessions
 from koschei_site.commands import KoscheiCommand
 from packages.services import get_collection
 from resolution.services.repo_check import resolve_repo
@@ -32,7 +32,7 @@ class Command(KoscheiCommand):
         with self.progress(total=None, desc="resolve", unit="pkg") as bar:
             result = resolve_repo(
                 collection=collection,
-                sessions=KojiSessions.for_commands(),
+                sessions=koji_sessions(self),
                 full=options["full"],
                 progress=bar,
                 announce_total=bar.set_total if bar else None,
