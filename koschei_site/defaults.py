@@ -92,6 +92,12 @@ DEFAULTS: dict[str, Any] = {
         "repo_resolver": {"interval": 3},
         "build_resolver": {"interval": 3},
         "watcher": {"watchdog": True},
+        # Not upstream: when koschei-status reports a problem (DESIGN 13.5).
+        "health": {
+            "resolved_within": 6 * 3600,  # seconds since a collection's last resolved repo
+            "schedule_missed_runs": 3,  # a schedule without success for this many intervals
+            "max_failures_per_day": 20,  # failed django-q2 tasks in the last 24 hours
+        },
     },
     "plugins": [],
     "fedmsg": {
