@@ -49,8 +49,8 @@ class BuildFigures:
     unresolved: int = 0
     left: int = 0
     changes: int = 0
-    # "collection: reason" of each collection that failed (the others still ran)
-    failed: list[str] = field(default_factory=list)
+    # (collection, one-line reason) of each collection that failed (the others still ran)
+    failed: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, other: BuildFigures) -> None:
         self.resolved += other.resolved
@@ -84,7 +84,7 @@ def resolve_builds(
             reason = error_reason(error)
             log.warning("resolve_builds %s failed: %s", coll.name, reason)
             log.debug("resolve_builds %s failed", coll.name, exc_info=True)
-            figures.failed.append(f"{coll.name}: {reason}")
+            figures.failed.append((coll.name, reason))
     log.info(
         "resolve_builds: resolved=%d unresolved=%d left=%d changes=%d",
         figures.resolved,

@@ -27,7 +27,7 @@ from django_q.tasks import async_task
 
 from builds import koji
 from builds.koji import KojiSessions
-from koschei_site.errors import ServiceError
+from koschei_site.errors import ServiceError, error_reason
 from packages.models import Collection
 from packages.signals import send_collection_state_after_commit
 from resolution.depsolve import GoalResult, canonical_problems
@@ -92,16 +92,12 @@ def check_new_repos(
         try:
             check = check_collection(collection=each, sessions=sessions, enqueue=enqueue)
         except Exception as exc:  # one collection must not stop the others
-            check = RepoCheck(each.name, error=f"repo check failed: {_one_line(exc)}")
+            check = RepoCheck(each.name, error=f"repo check failed: {error_reason(exc)}")
             log.error("%s", check)
             log.debug("Repo check of %s failed", each.name, exc_info=True)
         checks.append(check)
     requeue_overdue_chunks(collection=collection)
     return checks
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _recently_failed(collection: Collection, repo_id: int) -> bool:

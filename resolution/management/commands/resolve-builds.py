@@ -37,10 +37,11 @@ class Command(KoscheiCommand):
             f"packages={figures.builds} changed={figures.changes} "
             f"problems={figures.unresolved} seconds={time.monotonic() - started:.2f}"
         )
-        if collection is not None and figures.failed:
-            raise CommandError(figures.failed[0])  # the named collection's own error
-        for failure in figures.failed:
+        failures = [f"{name}: {reason}" for name, reason in figures.failed]
+        if collection is not None and failures:
+            raise CommandError(failures[0])  # the named collection's own error
+        for failure in failures:
             self.stderr.write(failure)
-        if figures.failed:
-            names = ", ".join(failure.partition(":")[0] for failure in figures.failed)
-            raise CommandError(f"{len(figures.failed)} collections failed: {names}")
+        if failures:
+            names = ", ".join(name for name, _ in figures.failed)
+            raise CommandError(f"{len(failures)} collections failed: {names}")
