@@ -96,6 +96,7 @@ def test_a_second_demo_run_starts_afresh_and_resolves_its_kojisims_repos(demo_en
     second, output = _run_demo(demo_env, demo_dir, started)
     assert second, output
     assert "Demo loaded from Koji" in output
+    assert "demo: resolution runs done " in output  # the summary printed when it stops
     # Nothing is left of the first run, whose repo ids the new kojisim starts over.
     old_runs = "SELECT count(*) FROM resolution_run WHERE started_at < %s"
     assert _query(database, old_runs, started) == [(0,)]
