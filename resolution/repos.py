@@ -43,6 +43,8 @@ from typing import Any
 
 import librepo
 
+from koschei_site.errors import ExternalError
+
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
@@ -56,7 +58,7 @@ _GET_ATTEMPTS = 5
 YUM_DOWNLOAD_LIST = ("primary", "filelists", "group", "group_gz")
 
 
-class RepoError(Exception):
+class RepoError(ExternalError):
     """A repository could not be provided; the message is one line."""
 
 

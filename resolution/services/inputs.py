@@ -23,6 +23,7 @@ from django.db import connection
 
 from builds import koji
 from builds.koji import KojiSessions
+from koschei_site.errors import ExternalError
 from packages.models import Collection
 from resolution.depsolve import Depsolver, SackError, load_sack
 from resolution.models import SrpmRequires
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 Nvra = Mapping[str, Any]
 
 
-class RepoUnavailable(Exception):
+class RepoUnavailable(ExternalError):
     """A repo could not be downloaded or loaded; the message is one line."""
 
 
