@@ -1,10 +1,9 @@
-"""URL configuration: the operators' admin; the public pages arrive with the web UI issue."""
+"""URL configuration: the public pages (upstream's URLs) and the operators' admin."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
+    path("", include("packages.urls")),
 ]

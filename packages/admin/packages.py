@@ -8,16 +8,17 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from koschei_site.admin_base import KoscheiAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
 from koschei_site.errors import ServiceError
 from packages.models import BasePackage, Package
+from packages.models.package import state_condition
 from packages.services import set_package_attribute
 from packages.services.tracking import normalize_arch_override, set_attribute_bulk
-from packages.states import BuildState, LogEnvironment, PackageState
+from packages.states import LogEnvironment, PackageState
 
 # The attributes an operator (or any packager, on the web) may set; the order is the
 # order in which a change form's edits are applied and audited.
@@ -36,24 +37,9 @@ class PackageStateFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Package]) -> QuerySet[Package]:
         value = self.value()
-        if value is None:
+        if value not in PackageState.values:
             return queryset
-        active = Q(blocked=False, tracked=True)
-        conditions = {
-            PackageState.BLOCKED: Q(blocked=True),
-            PackageState.UNTRACKED: Q(blocked=False, tracked=False),
-            PackageState.UNRESOLVED: active & Q(resolved=False),
-            PackageState.OK: active
-            & ~Q(resolved=False)
-            & Q(last_complete_build_state=BuildState.COMPLETE),
-            PackageState.FAILING: active
-            & ~Q(resolved=False)
-            & Q(last_complete_build_state=BuildState.FAILED),
-            PackageState.UNKNOWN: active
-            & ~Q(resolved=False)
-            & ~Q(last_complete_build_state__in=[BuildState.COMPLETE, BuildState.FAILED]),
-        }
-        return queryset.filter(conditions.get(value, Q()))
+        return queryset.filter(state_condition(value))
 
 
 class PackageInline(ReadOnlyTabularInline):

@@ -72,9 +72,29 @@ def configured_curve() -> TimeCurve:
     return TimeCurve(threshold=prio["build_threshold"], t0=prio["t0"], t1=prio["t1"])
 
 
+def state_condition(state: str) -> Q:
+    """SQL twin of :attr:`Package.state_string`: the packages in ``state``."""
+    active = Q(blocked=False, tracked=True)
+    usable = active & ~Q(resolved=False)
+    conditions = {
+        PackageState.BLOCKED: Q(blocked=True),
+        PackageState.UNTRACKED: Q(blocked=False, tracked=False),
+        PackageState.UNRESOLVED: active & Q(resolved=False),
+        PackageState.OK: usable & Q(last_complete_build_state=BuildState.COMPLETE),
+        PackageState.FAILING: usable & Q(last_complete_build_state=BuildState.FAILED),
+        PackageState.UNKNOWN: usable
+        & ~Q(last_complete_build_state__in=[BuildState.COMPLETE, BuildState.FAILED]),
+    }
+    return conditions[PackageState(state)]
+
+
 class PackageQuerySet(models.QuerySet["Package"]):
     def tracked(self) -> PackageQuerySet:
         return self.filter(tracked=True, blocked=False)
+
+    def in_state(self, state: str) -> PackageQuerySet:
+        """Packages whose ``state_string`` is ``state`` (a PackageState value)."""
+        return self.filter(state_condition(state))
 
     def schedulable(self) -> PackageQuerySet:
         """Packages whose priority is defined (spec section 3.1's NULL cases excluded)."""

@@ -1,0 +1,45 @@
+"""Template helpers of the public pages: links that keep the query, state icons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.http import HttpRequest
+from django.templatetags.static import static
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query(context: dict[str, Any], **changes: Any) -> str:
+    """This page's query string with ``changes`` applied (None or "" drops an argument)."""
+    request: HttpRequest = context["request"]
+    args = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = str(value)
+    encoded = args.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.simple_tag
+def state_icon(state: str) -> SafeString:
+    """An icon for a package or collection state (the state's name as its text)."""
+    return format_html(
+        '<img class="state-icon" src="{}" alt="{}" title="{}" width="16" height="16">',
+        static(f"images/state/{state}.svg"),
+        state,
+        state,
+    )
+
+
+@register.filter
+def reversed_order(order: str, key: str) -> str:
+    """The ``order_by`` a column header links to: ``key``, or ``-key`` when already first."""
+    first = order.split(",")[0].strip() if order else ""
+    return f"-{key}" if first == key else key

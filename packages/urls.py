@@ -1,0 +1,16 @@
+"""Public pages of the packages app, at upstream's URLs (existing links keep working)."""
+
+from django.urls import path
+
+from packages.views import collections, groups, package_detail, package_list
+
+urlpatterns = [
+    path("", package_list.frontpage, name="frontpage"),
+    path("packages", package_list.package_list, name="package_list"),
+    path("search", package_list.search, name="search"),
+    path("package/<path:name>", package_detail.package_detail, name="package_detail"),
+    path("groups", groups.group_list, name="group_list"),
+    path("groups/<path:full_name>", groups.group_detail, name="group_detail"),
+    path("collections", collections.collection_list, name="collection_list"),
+    path("collection/<str:name>", collections.collection_detail, name="collection_detail"),
+]

@@ -1,0 +1,1 @@
+"""Server-rendered public pages of the packages app (spec 2.2)."""
