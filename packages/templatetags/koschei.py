@@ -27,12 +27,25 @@ def query(context: dict[str, Any], **changes: Any) -> str:
     return f"?{encoded}" if encoded else "?"
 
 
+# build and Koji task states drawn with a package state's icon
+ICON_ALIASES = {
+    "complete": "ok",
+    "closed": "ok",
+    "failed": "failing",
+    "canceled": "blocked",
+    "free": "unknown",
+    "open": "running",
+    "assigned": "running",
+}
+
+
 @register.simple_tag
 def state_icon(state: str) -> SafeString:
-    """An icon for a package or collection state (the state's name as its text)."""
+    """An icon for a package, collection or build state (the state's name as its text)."""
+    icon = ICON_ALIASES.get(state, state)
     return format_html(
         '<img class="state-icon" src="{}" alt="{}" title="{}" width="16" height="16">',
-        static(f"images/state/{state}.svg"),
+        static(f"images/state/{icon}.svg"),
         state,
         state,
     )

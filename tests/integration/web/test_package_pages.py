@@ -4,11 +4,13 @@ package detail with its history, collections and groups (spec 2.2)."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from packages.models import AdminNotice
-from packages.states import BuildState
+from packages.models import AdminNotice, CollectionGroup
+from packages.states import BuildState, KojiTaskState, PackageState
+from packages.templatetags.koschei import ICON_ALIASES
 from resolution.models import BuildrootProblem, UnappliedChange
 from tests.factories import (
     make_build,
@@ -177,8 +179,6 @@ def test_package_detail_prefers_the_named_collection(client, packages, f43):
 
 
 def test_collections_are_grouped_and_detailed(client, packages, f43):
-    from packages.models import CollectionGroup
-
     group = CollectionGroup.objects.create(name="fedora", display_name="Fedora")
     group.collections.add(f43)
     body = client.get("/collections").content.decode()
@@ -221,3 +221,10 @@ def test_hostile_names_are_escaped(client, collection):
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
     assert client.get("/package/<script>alert(1)</script>").status_code == 200
+
+
+def test_every_state_has_an_icon():
+    images = Path(__file__).resolve().parents[3] / "static" / "images" / "state"
+    states = [*PackageState.values, *BuildState.labels, *KojiTaskState.labels, "running"]
+    missing = [s for s in states if not (images / f"{ICON_ALIASES.get(s, s)}.svg").exists()]
+    assert missing == [], missing
