@@ -14,6 +14,7 @@ TABS = (
     ("Collections", "collection_list"),
     ("Packages", "package_list"),
     ("Groups", "group_list"),
+    ("Stats", "stats"),
 )
 
 

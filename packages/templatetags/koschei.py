@@ -56,3 +56,9 @@ def reversed_order(order: str, key: str) -> str:
     """The ``order_by`` a column header links to: ``key``, or ``-key`` when already first."""
     first = order.split(",")[0].strip() if order else ""
     return f"-{key}" if first == key else key
+
+
+@register.filter
+def permyriad(share: float | None) -> str:
+    """A share of the whole (0..1) in per ten thousand, as upstream's stats page shows it."""
+    return "" if share is None else f"{share * 10000:.2f} \u2031"

@@ -41,6 +41,13 @@ def dependency_changes(package: Package) -> dict[str, Any]:
     return {"changes": changes, "package": package}
 
 
+@register.inclusion_tag("resolution/build_changes.html")
+def build_changes(build: Build) -> dict[str, Any]:
+    """A build's dependency changes against the previous resolved build, nearest first."""
+    changes = build.dependency_changes.select_related("prev_dep", "curr_dep")
+    return {"changes": changes, "build": build}
+
+
 def package_history(package: Package, before: int | None) -> list[Entry]:
     """Builds and resolution changes older than ``before`` (epoch seconds), newest first,
     at most ``frontend.builds_per_page`` of them."""

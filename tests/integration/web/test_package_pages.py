@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -228,3 +229,36 @@ def test_every_state_has_an_icon():
     states = [*PackageState.values, *BuildState.labels, *KojiTaskState.labels, "running"]
     missing = [s for s in states if not (images / f"{ICON_ALIASES.get(s, s)}.svg").exists()]
     assert missing == [], missing
+
+
+def test_badges_redirect_to_the_picture_of_the_state(client, packages):
+    response = client.get("/badge/f42/zsh.svg")
+    assert response.status_code == 302 and response.url.endswith("images/badges/failing.svg")
+    assert client.get("/badge/f42/bash.png").url.endswith("images/badges/ok.png")
+    assert client.get("/badge/f42/nothere.svg").status_code == 404
+    assert client.get("/badge/f99/bash.svg").status_code == 404
+    assert client.get("/badge/f42/bash.gif").status_code == 404
+    images = Path(__file__).resolve().parents[3] / "static" / "images" / "badges"
+    for state in PackageState.values:
+        assert (images / f"{state}.svg").exists() and (images / f"{state}.png").exists(), state
+
+
+def test_the_bug_report_link_fills_in_the_form_from_the_last_complete_build(client, packages):
+    packages.bugzilla_product, packages.bugzilla_version = "Fedora", "42"
+    packages.save()
+    response = client.get("/bugreport/bash")
+    assert response.status_code == 302
+    query = parse_qs(urlsplit(response.url).query)
+    assert query["product"] == ["Fedora"] and query["component"] == ["bash"]
+    assert query["short_desc"] == ["bash: FTBFS in Fedora f42"]
+    assert query["comment"][0].startswith("Description of problem:\nPackage bash fails")
+    assert "1.0-1.fc42" in query["comment"][0]
+    assert query["bug_file_loc"] == ["http://testserver/package/bash"]
+    assert client.get("/bugreport/cpio").status_code == 404  # never built
+    assert client.get("/bugreport/nano").status_code == 404  # blocked
+    assert "File new FTBFS bug" in client.get("/package/bash").content.decode()
+
+
+def test_the_documentation_explains_states_and_badges(client, collection):
+    body = client.get("/documentation").content.decode()
+    assert "unresolved" in body and "/badge/COLLECTION/PACKAGE.svg" in body
