@@ -7,4 +7,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("packages.urls")),
     path("", include("builds.urls")),
+    path("", include("resolution.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Server-rendered public pages of the resolution app (spec 2.2)."""
