@@ -58,7 +58,7 @@ def affected_by(
 ) -> list[AffectedBuild]:
     """Failed builds of ``collection`` that a change of ``name`` between ``low`` and
     ``high`` may have broken, nearest dependency first, newest build first."""
-    params = {
+    params: dict[str, int | str | None] = {
         "name": name,
         "collection": collection.pk,
         "e1": low[0],
