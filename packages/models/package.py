@@ -92,6 +92,15 @@ class PackageQuerySet(models.QuerySet["Package"]):
     def tracked(self) -> PackageQuerySet:
         return self.filter(tracked=True, blocked=False)
 
+    def with_state(self) -> PackageQuerySet:
+        """Annotate ``state``: ``state_string`` computed in SQL."""
+        return self.annotate(
+            state=Case(
+                *(When(state_condition(s), then=Value(s)) for s in PackageState.values),
+                output_field=models.CharField(),
+            )
+        )
+
     def in_state(self, state: str) -> PackageQuerySet:
         """Packages whose ``state_string`` is ``state`` (a PackageState value)."""
         return self.filter(state_condition(state))

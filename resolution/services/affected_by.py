@@ -53,9 +53,7 @@ class AffectedBuild:
     started: datetime
 
 
-def affected_by(
-    *, collection: Collection, name: str, low: EVR, high: EVR
-) -> list[AffectedBuild]:
+def affected_by(*, collection: Collection, name: str, low: EVR, high: EVR) -> list[AffectedBuild]:
     """Failed builds of ``collection`` that a change of ``name`` between ``low`` and
     ``high`` may have broken, nearest dependency first, newest build first."""
     params: dict[str, int | str | None] = {

@@ -262,3 +262,15 @@ def test_the_bug_report_link_fills_in_the_form_from_the_last_complete_build(clie
 def test_the_documentation_explains_states_and_badges(client, collection):
     body = client.get("/documentation").content.decode()
     assert "unresolved" in body and "/badge/COLLECTION/PACKAGE.svg" in body
+
+
+@pytest.mark.parametrize(
+    "url", ["/search?q=a%00b", "/package/ba%00sh", "/packages?collection=f42%00", "/groups/x%00"]
+)
+def test_a_nul_character_is_a_bad_request_not_a_server_error(client, packages, url):
+    assert client.get(url).status_code == 400
+
+
+def test_a_posted_nul_character_is_a_bad_request(client, packages, staff_user):
+    client.force_login(staff_user)
+    assert client.post("/build/1/cancel", {"note": "a\x00b"}).status_code == 400
