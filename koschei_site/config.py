@@ -116,6 +116,8 @@ ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
     "KOSCHEI_SECONDARY_KOJI_TOPURL": ("secondary_koji_config", "topurl"),
     "KOSCHEI_CACHEDIR": ("directories", "cachedir"),
     "KOSCHEI_EXTERNAL_URL": ("frontend", "external_url"),
+    "KOSCHEI_OIDC_CLIENT_ID": ("oidc", "client_id"),
+    "KOSCHEI_OIDC_CLIENT_SECRET": ("oidc", "client_secret"),
 }
 
 

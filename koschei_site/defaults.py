@@ -138,6 +138,18 @@ DEFAULTS: dict[str, Any] = {
         "fedmenu_data_url": "https://apps.fedoraproject.org/js/data.js",
     },
     "bypass_login": None,
+    # OpenID Connect login for maintainers (koschei_site/auth.py); off until configured.
+    "oidc": {
+        "client_id": None,
+        "client_secret": None,
+        "authorization_endpoint": None,
+        "token_endpoint": None,
+        "userinfo_endpoint": None,
+        "jwks_endpoint": None,
+        "sign_algo": "RS256",
+        "scopes": "openid email profile",
+        "username_claim": "preferred_username",
+    },
     "links": [
         {"name": "Packages", "url": "https://packages.fedoraproject.org/pkgs/{package.name}"},
         {

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "mozilla_django_oidc",
     "django_q",
     "koschei_site",
     "packages",
@@ -175,7 +176,26 @@ STATIC_URL = KOSCHEI["directories"].get("static_url") or "/static/"
 STATIC_ROOT = Path(ENV.get("KOSCHEI_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
-LOGIN_URL = "/admin/login/"
+# Maintainers log in with OpenID Connect (koschei_site/auth.py); operators may also use the
+# admin's password login.
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+AUTHENTICATION_BACKENDS = [
+    "koschei_site.auth.KoscheiOIDCBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+_OIDC = KOSCHEI["oidc"]
+OIDC_RP_CLIENT_ID = _OIDC.get("client_id") or ""
+OIDC_RP_CLIENT_SECRET = _OIDC.get("client_secret") or ""
+OIDC_OP_AUTHORIZATION_ENDPOINT = _OIDC.get("authorization_endpoint") or ""
+OIDC_OP_TOKEN_ENDPOINT = _OIDC.get("token_endpoint") or ""
+OIDC_OP_USER_ENDPOINT = _OIDC.get("userinfo_endpoint") or ""
+OIDC_OP_JWKS_ENDPOINT = _OIDC.get("jwks_endpoint") or ""
+OIDC_RP_SIGN_ALGO = _OIDC.get("sign_algo") or "RS256"
+OIDC_RP_SCOPES = _OIDC.get("scopes") or "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10  # seconds for each call to the provider
 
 # django-q2: PostgreSQL (Django ORM) broker by default; Redis when KOSCHEI_REDIS_URL is set.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while running.

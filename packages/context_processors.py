@@ -19,13 +19,12 @@ TABS = (
 
 
 def page_furniture(request: HttpRequest) -> dict[str, Any]:
-    scope = getattr(request, "scope", None)
-    if scope is None:  # the admin and error pages
-        return {}
-    notice = AdminNotice.objects.filter(key=AdminNotice.GLOBAL).first()
-    return {
-        "scope": scope,
-        "global_notice": notice.content if notice else "",
+    furniture: dict[str, Any] = {
         "tabs": TABS,
         "koji_weburl": settings.KOSCHEI["koji_config"].get("weburl", "").rstrip("/"),
     }
+    scope = getattr(request, "scope", None)
+    if scope is None:  # pages outside a collection scope: login, errors, the admin
+        return furniture
+    notice = AdminNotice.objects.filter(key=AdminNotice.GLOBAL).first()
+    return {**furniture, "scope": scope, "global_notice": notice.content if notice else ""}
