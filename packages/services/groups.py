@@ -121,6 +121,34 @@ def set_group_content(
 
 
 @transaction.atomic
+def set_membership(
+    *, group: PackageGroup, base: BasePackage, member: bool, user: AnyUser, environment: str
+) -> bool:
+    """Add ``base`` to ``group`` or remove it; returns whether anything changed.
+
+    A group may not lose its last package (delete the group instead).
+    """
+    group = PackageGroup.objects.select_for_update().get(pk=group.pk)
+    present = PackageGroupRelation.objects.filter(group=group, base=base).exists()
+    if present == member:
+        return False
+    if member:
+        PackageGroupRelation.objects.create(group=group, base=base)
+    else:
+        if group.members.count() == 1:
+            raise ServiceError(f"Group {group.full_name} would be empty; delete it instead")
+        PackageGroupRelation.objects.filter(group=group, base=base).delete()
+    verb = "added" if member else "removed"
+    log_entry(
+        user=user,
+        environment=environment,
+        base=base,
+        message=f"Group {group.name} modified: package {base.name} {verb}",
+    )
+    return True
+
+
+@transaction.atomic
 def set_group_maintainers(
     *,
     group: PackageGroup,

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
-from packages.models import Package
+from packages.models import Package, PackageGroup
+from packages.permissions import can_edit_package, editable_group_ids
 from packages.views.listing import visible_groups
 from packages.views.scope import public_page
 
@@ -49,11 +50,24 @@ def package_detail(request: HttpRequest, name: str) -> HttpResponse:
             "title": f"{package.name} in {package.collection.display_name}",
             "package": package,
             "others": _by_order(packages, scope),
-            "groups": visible_groups(request.user).filter(members=package.base),
+            "groups": _group_rows(request.user, package),
+            "can_edit": can_edit_package(request.user, package),
+            "build_arches": settings.KOSCHEI["koji_config"]["build_arches"],
             "links": external_links(package),
             "before": int(before) if before else None,
         },
     )
+
+
+def _group_rows(user: object, package: Package) -> list[tuple[PackageGroup, bool, bool]]:
+    """(group, package is a member, user may edit it): the visible groups holding the
+    package, then the groups the user may edit that do not hold it."""
+    editable = editable_group_ids(user)
+    holding = list(visible_groups(user).filter(members=package.base))  # type: ignore[arg-type]
+    rows = [(group, True, group.pk in editable) for group in holding]
+    others = PackageGroup.objects.filter(pk__in=editable - {g.pk for g in holding})
+    rows += [(group, False, True) for group in others.order_by("namespace", "name")]
+    return rows
 
 
 def _by_order(packages: list[Package], scope: object) -> list[Package]:
