@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 from packages.models import AdminNotice
 
@@ -18,9 +19,20 @@ TABS = (
 )
 
 
+def tabs(request: HttpRequest) -> list[tuple[str, str]]:
+    """(label, URL) of the tabs; a logged-in user also gets their own."""
+    shown = [(label, reverse(name)) for label, name in TABS[:3]]
+    if request.user.is_authenticated:
+        username = request.user.get_username()
+        shown.append(("My packages", reverse("user_packages", args=[username])))
+        shown.append(("Add packages", reverse("add_packages")))
+    shown += [(label, reverse(name)) for label, name in TABS[3:]]
+    return shown
+
+
 def page_furniture(request: HttpRequest) -> dict[str, Any]:
     furniture: dict[str, Any] = {
-        "tabs": TABS,
+        "tabs": tabs(request),
         "koji_weburl": settings.KOSCHEI["koji_config"].get("weburl", "").rstrip("/"),
     }
     scope = getattr(request, "scope", None)

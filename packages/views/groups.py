@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from packages.models import PackageGroup
+from packages.permissions import can_edit_group
 from packages.views.listing import find_group
 from packages.views.package_list import render_listing
 from packages.views.scope import public_page
@@ -29,5 +30,10 @@ def group_list(request: HttpRequest) -> HttpResponse:
 def group_detail(request: HttpRequest, full_name: str) -> HttpResponse:
     group = find_group(full_name)
     maintainers = group.maintainers.order_by("username")
-    context = {"group": group, "maintainers": maintainers, "title": f"Group {group.full_name}"}
+    context = {
+        "group": group,
+        "maintainers": maintainers,
+        "title": f"Group {group.full_name}",
+        "can_edit": can_edit_group(request.user, group),
+    }
     return render_listing(request, "packages/group_detail.html", context, group=group)

@@ -84,7 +84,8 @@ def package_edit(request: HttpRequest, name: str) -> HttpResponse:
     )
     if package is None:
         raise Http404(f"No package {name} in that collection")
-    back = f"{reverse('package_detail', args=[name])}?{urlencode({'collection': package.collection.name})}"
+    query = urlencode({"collection": package.collection.name})
+    back = f"{reverse('package_detail', args=[name])}?{query}"
     if any(key in request.POST for key in SETTING_KEYS) and not can_edit_package(
         request.user, package
     ):
