@@ -73,6 +73,9 @@ def invoke(call: Call, method: Method, params: tuple[Any, ...] | list[Any]) -> A
     except TypeError as exc:
         raise koji.ParameterError(f"{method.name}() {exc}") from exc
     call.method = method.name
+    if method.writes and call.sim.read_only and not _allowed_when_read_only(method.name):
+        call.sim.refuse_write(method.name)
+        raise koji.ActionNotAllowed(f"{method.name}: this hub is read-only")
     if not method.locked:
         return method.func(call, *args, **kwargs)
     with call.sim.state.lock:
@@ -80,6 +83,11 @@ def invoke(call: Call, method: Method, params: tuple[Any, ...] | list[Any]) -> A
         if method.writes:
             call.wrote = True
         return result
+
+
+def _allowed_when_read_only(name: str) -> bool:
+    # the simulator's own controls and ending one's session change no Koji data
+    return name.startswith("sim.") or name == "logout"
 
 
 def _fault_entry(exc: BaseException) -> dict[str, Any]:
