@@ -155,10 +155,9 @@ def test_a_secondary_mode_collection_resolves_against_the_secondary_repo(f42, hu
 
 def test_the_mapping_is_the_primary_repo_made_by_its_new_repo_task(f42, hubs, sessions):
     primary, _ = hubs
-    f42 = resolve(f42)
     before = {t["id"] for t in new_repo_tasks(primary)}
-    step = refresh_repo_mapping(collection=f42, sessions=sessions)
-    assert step.state is MappingState.REQUESTED and step.secondary_id == f42.latest_repo_id
+    # recording the new secondary repo enqueues the mapping step: the newRepo starts at once
+    f42 = resolve(f42)
     mapping = RepoMapping.objects.get(secondary_id=f42.latest_repo_id)
     assert mapping.primary_id is None and mapping.task_id not in before
     task = primary.session().getTaskInfo(mapping.task_id, request=True)
@@ -180,12 +179,14 @@ def test_no_build_is_submitted_while_the_resolved_secondary_repo_has_no_primary_
     primary, _ = hubs
     f42 = resolve(f42)
     make_candidate(f42, "foo")
+    # the newRepo task is requested, its repo not recorded yet
+    assert RepoMapping.objects.get(secondary_id=f42.latest_repo_id).primary_id is None
     decision = schedule_build(sessions=sessions)
     assert decision.outcome is Outcome.NOTHING
     reason = f"no primary repo mapped to secondary repo {f42.latest_repo_id}"
     assert [(s.package, s.reason) for s in decision.skipped] == [("foo (f42)", reason)]
-    # a mapping whose newRepo task is still running holds the builds too
-    RepoMapping.objects.create(secondary_id=f42.latest_repo_id, task_id=999_999)
+    # no mapping at all holds the builds too
+    RepoMapping.objects.all().delete()
     assert schedule_build(sessions=sessions).outcome is Outcome.NOTHING
     foo = Package.objects.get(collection=f42, name="foo")
     with pytest.raises(ServiceError, match="no primary repo is mapped to secondary repo"):
@@ -243,9 +244,8 @@ def test_a_new_secondary_repo_holds_builds_until_its_own_primary_repo_exists(f42
 
 def test_a_failed_new_repo_task_is_counted_and_replaced(f42, hubs, sessions, caplog):
     primary, _ = hubs
-    f42 = resolve(f42)
     primary.sim("failRepos", "f42-build", 1)
-    assert build_tasks.refresh_repo_mappings(f42.pk) == 0
+    f42 = resolve(f42)
     mapping = RepoMapping.objects.get(secondary_id=f42.latest_repo_id)
     failed_task = mapping.task_id
     assert wait_finished(primary, failed_task)["state"] == koji.TASK_STATES["FAILED"]
@@ -266,7 +266,7 @@ def test_a_failed_new_repo_task_is_counted_and_replaced(f42, hubs, sessions, cap
 def test_a_new_repo_task_unknown_to_the_primary_is_replaced(f42, hubs, sessions):
     primary, _ = hubs
     f42 = resolve(f42)
-    RepoMapping.objects.create(secondary_id=f42.latest_repo_id, task_id=999_999)
+    RepoMapping.objects.filter(secondary_id=f42.latest_repo_id).update(task_id=999_999)
     step = refresh_repo_mapping(collection=f42, sessions=sessions)
     assert step.state is MappingState.RETRIED and step.task_id != 999_999
     assert map_repo(f42, primary).primary_id == latest_repo(primary)
@@ -274,8 +274,10 @@ def test_a_new_repo_task_unknown_to_the_primary_is_replaced(f42, hubs, sessions)
 
 def test_a_primary_refusing_new_repo_fails_only_that_step_and_records_nothing(f42, hubs):
     primary, _ = hubs
-    f42 = resolve(f42)
     primary.sim("addFault", {"kind": "fault", "method": "newRepo", "code": 1004, "count": -1})
+    f42 = resolve(f42)  # the mapping step enqueued by the repo check fails on its own
+    assert f42.latest_repo_resolved and PackageResolution.objects.exists()
+    assert not RepoMapping.objects.exists()
     assert build_tasks.refresh_repo_mappings(f42.pk) == 1
     assert not RepoMapping.objects.exists()
     primary.sim("clearFaults")
