@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 import koji
 from koji.xmlrpcplus import Fault, dumps, getparser
 
-from kojisim.hub import api_admin, api_builds, api_info, api_sim, api_tags, api_tasks, auth
+from kojisim.hub import (
+    api_admin,
+    api_builds,
+    api_external,
+    api_info,
+    api_sim,
+    api_tags,
+    api_tasks,
+    auth,
+)
 from kojisim.hub.registry import METHODS, Call, Method
 
 if TYPE_CHECKING:
@@ -29,7 +38,7 @@ log = logging.getLogger(__name__)
 
 #: importing these modules fills METHODS (their functions register with ``@export``); the hub
 #: imports the simulator, never the other way round
-API_MODULES = (api_admin, api_builds, api_info, api_sim, api_tags, api_tasks)
+API_MODULES = (api_admin, api_builds, api_external, api_info, api_sim, api_tags, api_tasks)
 
 
 @dataclass

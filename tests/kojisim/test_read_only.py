@@ -73,3 +73,48 @@ def test_fail_repos_makes_the_next_new_repo_task_fail_and_the_one_after_succeed(
     repo_id, _event = admin.getTaskResult(closed)
     assert admin.getRepo("f42-build", state=koji.REPO_STATES["READY"])["id"] == repo_id
     assert kojisim_fresh.sim("status")["failing_repos"] == {"f42-build": 0}
+
+
+def test_a_read_only_hub_refuses_writes_inside_a_multicall_too(read_only_hub):
+    admin = read_only_hub.session("kojiadmin")
+    with admin.multicall(strict=False) as batch:
+        repo = batch.getRepo("f42-build")
+        refused = batch.newRepo("f42-build")
+    assert repo.result["state"] == koji.REPO_STATES["READY"]
+    with pytest.raises(koji.ActionNotAllowed):
+        refused.result  # noqa: B018
+    assert read_only_hub.sim("status")["refused_writes"] == {"newRepo": 1}
+
+
+def test_external_repos_are_created_added_to_a_tag_listed_and_removed(kojisim_fresh):
+    admin = kojisim_fresh.session("kojiadmin")
+    created = admin.createExternalRepo("f42-7", "http://example.test/repos/f42-build/7/$arch")
+    assert created == {
+        "id": created["id"],
+        "name": "f42-7",
+        "url": "http://example.test/repos/f42-build/7/$arch/",
+    }
+    assert admin.getExternalRepo("f42-7") == created
+    assert admin.getExternalRepo("nope") is None
+    with pytest.raises(koji.GenericError, match="already exists"):
+        admin.createExternalRepo("f42-7", "http://elsewhere.test/")
+    admin.addExternalRepoToTag("f42-build", "f42-7", 0)
+    [link] = admin.getTagExternalRepos("f42-build")
+    assert (link["external_repo_name"], link["url"], link["priority"]) == (
+        "f42-7",
+        created["url"],
+        0,
+    )
+    assert admin.getExternalRepoList("f42-build") == [link]
+    with pytest.raises(koji.GenericError, match="already associated"):
+        admin.addExternalRepoToTag("f42-build", "f42-7", 5)
+    admin.removeExternalRepoFromTag("f42-build", "f42-7")
+    assert admin.getTagExternalRepos("f42-build") == []
+    with pytest.raises(koji.GenericError, match="not associated"):
+        admin.removeExternalRepoFromTag("f42-build", "f42-7")
+
+
+def test_external_repos_need_the_admin_permission(kojisim_fresh):
+    user = kojisim_fresh.session("koschei")
+    with pytest.raises(koji.ActionNotAllowed, match="admin permission required"):
+        user.createExternalRepo("x", "http://example.test/")
