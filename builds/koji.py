@@ -306,13 +306,6 @@ def get_latest_repo(session: Session, tag: str) -> dict[str, Any] | None:
 
 
 @koji_call
-def new_repo(session: Session, tag: str) -> int:
-    """Start regenerating a build tag's repo (a newRepo task; its id).  Not idempotent, but a
-    surplus regeneration only costs Koji a little work."""
-    return int(session.newRepo(tag))
-
-
-@koji_call
 def get_repo_info(session: Session, repo_id: int) -> dict[str, Any] | None:
     """A repo's info when it can still be used (READY or EXPIRED), else None (dead)."""
     info = session.repoInfo(repo_id)

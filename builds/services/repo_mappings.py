@@ -4,9 +4,11 @@
 A collection in secondary mode reads its packages, tags and repos from the secondary Koji,
 which Koschei never writes to, and builds on the primary.  For the secondary repo it
 resolved (``latest_repo_id``) the primary is asked to regenerate the collection's build tag
-(``newRepo``); the task is recorded in a :class:`~builds.models.RepoMapping`, and once it
-is CLOSED the repo it made (its createrepo children's ``request[0]``) becomes the mapping's
-``primary_id``, the repo scratch builds of the collection use.  Unlike upstream, which
+(``newRepo``), the tag's external repo first pointed at the secondary repo when
+``secondary_koji_config.repo_url`` is set; the task is recorded in a
+:class:`~builds.models.RepoMapping`, and once it is CLOSED the repo it made (its
+createrepo children's ``request[0]``) becomes the mapping's ``primary_id``, the repo
+scratch builds of the collection use.  Unlike upstream, which
 drops the mapping of a failed task and crashes on unexpected children, a newRepo task that
 failed, was canceled, vanished or made no usable repo is replaced by a new one at once and
 counted in ``failures``; the scheduler holds the collection's builds meanwhile.
@@ -23,7 +25,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from builds import koji
+from builds import koji, koji_repos
 from builds.koji import KojiSessions
 from builds.models import RepoMapping
 from packages.models import Collection
@@ -103,8 +105,22 @@ def _step(state: MappingState, mapping: RepoMapping) -> MappingStep:
     )
 
 
+def _new_repo(collection: Collection, secondary_id: int, sessions: KojiSessions) -> int:
+    """Start the primary's repo for a secondary repo: with ``secondary_koji_config.repo_url``
+    the build tag's external repo points at the secondary repo first (upstream's
+    repo_regen); without it the operator keeps the primary's build tag in step."""
+    url_format = sessions.config(secondary=True).get("repo_url")
+    if url_format:
+        url = str(url_format).format(
+            build_tag=collection.build_tag, repo_id=secondary_id, arch="$arch"
+        )
+        name = f"{collection.name}-{secondary_id}"
+        koji_repos.use_external_repo(sessions.primary, tag=collection.build_tag, name=name, url=url)
+    return koji_repos.new_repo(sessions.primary, collection.build_tag)
+
+
 def _request(collection: Collection, secondary_id: int, sessions: KojiSessions) -> int:
-    task_id = koji.new_repo(sessions.primary, collection.build_tag)
+    task_id = _new_repo(collection, secondary_id, sessions)
     RepoMapping.objects.bulk_create(
         [RepoMapping(secondary_id=secondary_id, task_id=task_id)], ignore_conflicts=True
     )
@@ -168,7 +184,7 @@ def _retry(
     if state == KojiTaskState.CLOSED:
         why = "closed without a usable repo"
     old_task = mapping.task_id
-    task_id = koji.new_repo(sessions.primary, collection.build_tag)
+    task_id = _new_repo(collection, mapping.secondary_id, sessions)
     replaced = RepoMapping.objects.filter(
         secondary_id=mapping.secondary_id, task_id=mapping.task_id, primary_id=None
     ).update(task_id=task_id, failures=mapping.failures + 1)

@@ -41,12 +41,17 @@ SECONDARY_HEAD_START = 3
 
 
 @pytest.fixture
-def primary(kojisim_server, tmp_path):
+def primary_perms():
+    return ["repo"]
+
+
+@pytest.fixture
+def primary(kojisim_server, tmp_path, primary_perms):
     """The primary hub: the small scenario, where Koschei's user may regenerate repos."""
     scenario = yaml.safe_load(SMALL_SCENARIO.read_text())
     for user in scenario["users"]:
         if user["name"] == "koschei":
-            user["perms"] = ["repo"]
+            user["perms"] = primary_perms
     path = tmp_path / "primary.yaml"
     path.write_text(yaml.safe_dump(scenario))
     return kojisim_server(path)
@@ -319,3 +324,30 @@ def test_nothing_is_ever_written_to_the_secondary_hub(f42, hubs, sessions):
         status["repos"],
     )
     assert scratch_builds(secondary) == []
+
+
+@pytest.mark.parametrize("primary_perms", [["repo", "admin"]])
+def test_with_a_repo_url_the_primary_build_tag_takes_the_secondary_repo_as_external_repo(
+    f42, hubs, settings, primary_perms
+):
+    primary, secondary = hubs
+    config = copy.deepcopy(settings.KOSCHEI)
+    url = secondary.topurl + "/repos/{build_tag}/{repo_id}/{arch}"
+    config["secondary_koji_config"]["repo_url"] = url
+    settings.KOSCHEI = config
+    f42 = resolve(f42)
+    map_repo(f42, primary)
+    [link] = primary.session().getTagExternalRepos("f42-build")
+    first = f42.latest_repo_id
+    assert (link["external_repo_name"], link["url"], link["priority"]) == (
+        f"f42-{first}",
+        f"{secondary.topurl}/repos/f42-build/{first}/$arch/",
+        0,
+    )
+    secondary.sim("regenRepo", "f42-build")
+    f42 = resolve(f42)
+    map_repo(f42, primary)
+    # the new secondary repo replaces the old one: one external repo, the one resolved
+    [link] = primary.session().getTagExternalRepos("f42-build")
+    assert link["external_repo_name"] == f"f42-{f42.latest_repo_id}" != f"f42-{first}"
+    assert secondary.sim("status")["refused_writes"] == {}
