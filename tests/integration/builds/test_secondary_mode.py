@@ -10,7 +10,7 @@ import time
 import koji
 import pytest
 import yaml
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from builds import tasks as build_tasks
@@ -351,3 +351,16 @@ def test_with_a_repo_url_the_primary_build_tag_takes_the_secondary_repo_as_exter
     [link] = primary.session().getTagExternalRepos("f42-build")
     assert link["external_repo_name"] == f"f42-{f42.latest_repo_id}" != f"f42-{first}"
     assert secondary.sim("status")["refused_writes"] == {}
+
+
+def test_submit_build_refuses_in_one_line_until_the_secondary_repo_is_mapped(f42, hubs):
+    primary, _ = hubs
+    f42 = resolve(f42)
+    RepoMapping.objects.all().delete()
+    with pytest.raises(CommandError, match=r"^Collection f42: no primary repo is mapped to .*yet$"):
+        call_command("submit-build", "foo", "-c", "f42")
+    assert scratch_builds(primary) == [] and not Build.objects.filter(state=BuildState.RUNNING)
+    mapping = map_repo(f42, primary)
+    call_command("submit-build", "foo", "-c", "f42")
+    [task] = scratch_builds(primary)
+    assert task["request"][2]["repo_id"] == mapping.primary_id
