@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from builds.models import (
     Build,
     KojiTask,
+    RepoMapping,
     ResourceConsumptionStats,
     ScalarStats,
     SubmissionClaim,
@@ -182,3 +183,12 @@ class ResourceConsumptionStatsAdmin(ReadOnlyAdmin):
         if obj.time_percentage is None:
             return "-"
         return f"{obj.time_percentage * 100:.2f} %"
+
+
+@admin.register(RepoMapping)
+class RepoMappingAdmin(ReadOnlyAdmin):
+    """Secondary mode: which primary repo mirrors a secondary repo."""
+
+    list_display = ("secondary_id", "primary_id", "task_id", "failures")
+    search_fields = ("=secondary_id", "=primary_id", "=task_id")
+    ordering = ("-secondary_id",)

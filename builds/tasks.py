@@ -18,6 +18,7 @@ from builds.services.build_sync import SyncFigures, sync_builds
 from builds.services.package_list import refresh_packages as refresh_package_list
 from builds.services.per_collection import collections_to_run, run_isolated
 from builds.services.real_builds import refresh_latest_builds
+from builds.services.repo_mappings import refresh_repo_mapping
 from builds.services.scheduler import Outcome, schedule_build
 from packages.models import Collection
 
@@ -84,6 +85,20 @@ def refresh_real_builds(collection_id: int | None = None) -> int:
         collection_id,
         lambda collection: refresh_latest_builds(collection=collection, sessions=sessions),
     )
+
+
+def refresh_repo_mappings(collection_id: int | None = None) -> int:
+    """Secondary mode: have the primary mirror each collection's resolved secondary repo and
+    record the primary repo it made (one collection, or all); returns the failures."""
+    sessions = KojiSessions.from_settings()
+    try:
+        return _each_collection(
+            "refresh_repo_mappings",
+            collection_id,
+            lambda collection: refresh_repo_mapping(collection=collection, sessions=sessions),
+        )
+    finally:
+        sessions.close()
 
 
 def refresh_stats() -> None:

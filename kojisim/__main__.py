@@ -45,6 +45,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--state-dir", type=Path, help="where repos and logs live (default: a temporary directory)"
     )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="refuse every write call (builds, newRepo, tagging, ...) with ActionNotAllowed",
+    )
     parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     parser.add_argument("--tls-key", help="private key of --tls-cert")
     parser.add_argument("--tls-ca", help="CA that signs client certificates (enables sslLogin)")
@@ -77,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         speed=args.speed,
         amqp_url=args.amqp,
+        read_only=args.read_only,
     )
     server.sim = sim
     sim.start()

@@ -34,8 +34,13 @@ class Sim:
         seed: int | None = None,
         speed: float | None = None,
         amqp_url: str | None = None,
+        read_only: bool = False,
     ) -> None:
         started = time.monotonic()
+        #: a read-only hub (a secondary Koji as Koschei sees it) refuses every write call
+        self.read_only = read_only
+        #: write calls refused so far, by method name
+        self.refused_writes: dict[str, int] = {}
         self.topdir = topdir
         self.hub_url = hub_url
         self.files_url = files_url
@@ -105,6 +110,12 @@ class Sim:
                 self.engine.import_task(
                     build, target.name, target.build_tag_id, repos[target.build_tag_id], channel.id
                 )
+
+    def refuse_write(self, method: str) -> None:
+        """Count a write call refused by a read-only hub."""
+        with self.state.lock:
+            self.refused_writes[method] = self.refused_writes.get(method, 0) + 1
+        log.warning("read-only hub refused %s", method)
 
     # -- running --------------------------------------------------------------------------
 

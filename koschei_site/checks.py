@@ -24,6 +24,23 @@ def check_koschei_config(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
     prio = config["priorities"]
     if not 0 < prio["t0"] < prio["t1"]:
         problems.append(Error("priorities.t0 must be positive and below t1", id="koschei.E003"))
+    repo_url = config["secondary_koji_config"].get("repo_url")
+    if repo_url and not _formats(str(repo_url), build_tag="t", repo_id=1, arch="$arch"):
+        problems.append(
+            Error(
+                "secondary_koji_config.repo_url must be a format string using only "
+                "{build_tag}, {repo_id} and {arch}",
+                id="koschei.E004",
+            )
+        )
     if config.get("bypass_login") and not settings.DEBUG:
         problems.append(Warning("bypass_login is ignored in production", id="koschei.W001"))
     return problems
+
+
+def _formats(text: str, **values: Any) -> bool:
+    try:
+        text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return False
+    return True

@@ -97,6 +97,8 @@ DEFAULTS: dict[str, Any] = {
             "resolved_within": 6 * 3600,  # seconds since a collection's last resolved repo
             "schedule_missed_runs": 3,  # a schedule without success for this many intervals
             "max_failures_per_day": 20,  # failed django-q2 tasks in the last 24 hours
+            # secondary mode: seconds a resolved secondary repo may wait for its primary repo
+            "repo_mapped_within": 3600,
         },
     },
     "plugins": [],

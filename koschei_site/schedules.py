@@ -48,6 +48,8 @@ SCHEDULES = (
     # upstream decides every few seconds: a run per minute makes up to ten decisions
     Periodic("scheduler", "builds.tasks.schedule_builds", "scheduler", "decisions=10"),
     Periodic("repo check", "resolution.tasks.check_new_repos", "repo_resolver"),
+    # secondary mode: the primary repo to build in follows the resolved secondary repo
+    Periodic("repo mappings", "builds.tasks.refresh_repo_mappings", "repo_resolver"),
     Periodic("build resolver", "resolution.tasks.resolve_builds", "build_resolver"),
 )
 

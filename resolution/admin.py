@@ -18,7 +18,6 @@ from resolution.models import (
     BuildrootProblem,
     Dependency,
     PackageResolution,
-    RepoMapping,
     ResolutionChange,
     ResolutionChunk,
     ResolutionProblem,
@@ -132,15 +131,6 @@ class BuildrootProblemAdmin(ReadOnlyAdmin):
     list_filter = ("collection",)
     list_select_related = ("collection",)
     search_fields = ("problem",)
-
-
-@admin.register(RepoMapping)
-class RepoMappingAdmin(ReadOnlyAdmin):
-    """Secondary mode: which primary repo mirrors a secondary repo."""
-
-    list_display = ("secondary_id", "primary_id", "task_id")
-    search_fields = ("=secondary_id", "=primary_id", "=task_id")
-    ordering = ("-secondary_id",)
 
 
 class ResolutionChunkInline(ReadOnlyTabularInline):

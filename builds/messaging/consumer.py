@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 SYNC_BUILD = "builds.tasks.sync_build"
 REFRESH_REAL_BUILDS = "builds.tasks.refresh_real_builds"
 CHECK_NEW_REPOS = "resolution.tasks.check_new_repos"
+REFRESH_REPO_MAPPINGS = "builds.tasks.refresh_repo_mappings"
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,15 @@ def actions_for(event: Event) -> list[Enqueue]:
         ids = Collection.objects.filter(dest_tag=event.tag).order_by("pk")
         return [Enqueue(REFRESH_REAL_BUILDS, (pk,)) for pk in ids.values_list("pk", flat=True)]
     if isinstance(event, RepoDone):
-        if Collection.objects.filter(build_tag=event.tag).exists():
-            return [Enqueue(CHECK_NEW_REPOS)]
-        return []
+        # a primary repo is new repos to resolve in primary mode; in secondary mode (whose
+        # repos come from the secondary) it may be the repo a mapping waits for
+        modes = dict(
+            Collection.objects.filter(build_tag=event.tag)
+            .order_by("pk")
+            .values_list("pk", "secondary_mode")
+        )
+        actions = [Enqueue(CHECK_NEW_REPOS)] if not all(modes.values()) else []
+        return actions + [Enqueue(REFRESH_REPO_MAPPINGS, (pk,)) for pk, s in modes.items() if s]
     raise TypeError(f"not an event: {event!r}")
 
 

@@ -2,12 +2,14 @@
 
 from builds.models.build import Build, BuildQuerySet, KojiTask
 from builds.models.claims import SubmissionClaim
+from builds.models.repo_mapping import RepoMapping
 from builds.models.stats import ResourceConsumptionStats, ScalarStats
 
 __all__ = [
     "Build",
     "BuildQuerySet",
     "KojiTask",
+    "RepoMapping",
     "ResourceConsumptionStats",
     "ScalarStats",
     "SubmissionClaim",

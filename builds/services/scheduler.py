@@ -37,6 +37,7 @@ from builds import koji
 from builds.arches import koji_load
 from builds.koji import KojiSessions
 from builds.models import Build, SubmissionClaim
+from builds.services.repo_mappings import mapped_primary_repo
 from builds.services.submit import package_arches, submit_build
 from packages.models import Package, PackageQuerySet
 from packages.states import SkipReason
@@ -231,6 +232,10 @@ class Gates:
         """(arches to build on, "") for a package that may be submitted now, else
         (None, why); skips for a missing SRPM or no arch left are persisted (not in a dry
         run)."""
+        collection = package.collection
+        if collection.secondary_mode and mapped_primary_repo(collection) is None:
+            # held, not skipped: the primary repo comes (builds.services.repo_mappings)
+            return None, f"no primary repo mapped to secondary repo {collection.latest_repo_id}"
         arches = package_arches(package=package, sessions=self.sessions)
         if not arches:
             reason = SkipReason.NO_SRPM if arches is None else SkipReason.NO_ARCH

@@ -13,6 +13,7 @@ from builds import koji
 from builds.arches import srpm_arches
 from builds.koji import KojiSessions
 from builds.models import Build
+from builds.services.repo_mappings import mapped_primary_repo
 from koschei_site.errors import ServiceError
 from packages.models import Package
 from packages.states import BuildState
@@ -63,11 +64,20 @@ def submit_build(
     """Submit a scratch build of the package's latest tagged SRPM; None when there is none.
 
     Koji is called outside any transaction; the RUNNING build row is written after the
-    task exists (submission never duplicates a task: see builds.koji.submit_build).
+    task exists (submission never duplicates a task: see builds.koji.submit_build).  A
+    collection in secondary mode builds in the primary repo mapped to the secondary repo
+    it resolved (``repo_id`` option); its build row keeps the secondary repo id, the one
+    its dependencies are resolved in.
     """
     collection = package.collection
     if collection.latest_repo_id is None:
         raise ServiceError(f"Collection {collection.name} has no repo yet")
+    primary_repo = mapped_primary_repo(collection)
+    if collection.secondary_mode and primary_repo is None:
+        raise ServiceError(
+            f"Collection {collection.name}: no primary repo is mapped to secondary repo "
+            f"{collection.latest_repo_id} yet"
+        )
     config = sessions.config()
     reading = sessions.reading(collection)
     found = koji.get_last_srpm(
@@ -83,7 +93,9 @@ def submit_build(
     if arch_override is not None:
         build_opts["arch_override"] = " ".join(sorted(arch_override))
     target: str | None = collection.target
-    if config.get("build_from_repo_id"):
+    if primary_repo is not None:
+        build_opts["repo_id"] = primary_repo
+    elif config.get("build_from_repo_id"):
         target, build_opts["repo_id"] = None, collection.latest_repo_id
     task_id = koji.submit_build(
         sessions.primary,
@@ -100,7 +112,10 @@ def submit_build(
         epoch=info.get("epoch"),
         version=info["version"],
         release=info["release"],
-        repo_id=build_opts.get("repo_id"),
+        # the repo its dependencies are resolved in: the secondary one in secondary mode
+        repo_id=collection.latest_repo_id
+        if primary_repo is not None
+        else build_opts.get("repo_id"),
     )
     logger.info("submitted %s in %s as task %s", package.name, collection.name, task_id)
     return build

@@ -75,6 +75,25 @@ class Tag:
 
 
 @dataclass(slots=True)
+class ExternalRepo:
+    """A yum repo outside Koji that tags may merge into their repos (``createExternalRepo``)."""
+
+    id: int
+    name: str
+    url: str
+
+
+@dataclass(slots=True)
+class TagExternalRepo:
+    """An external repo added to a tag (``addExternalRepoToTag``); current state only."""
+
+    external_repo_id: int
+    priority: int
+    merge_mode: str = "koji"
+    arches: str | None = None
+
+
+@dataclass(slots=True)
 class Target:
     id: int
     name: str

@@ -22,6 +22,7 @@ from kojisim.core.model import (
     Buildroot,
     Channel,
     Event,
+    ExternalRepo,
     GroupConfig,
     GroupPackage,
     GroupReq,
@@ -32,6 +33,7 @@ from kojisim.core.model import (
     Rpm,
     Session,
     Tag,
+    TagExternalRepo,
     TagListing,
     Target,
     Task,
@@ -55,6 +57,7 @@ _FIRST_IDS = {
     "rpm": 1,
     "task": 10000,
     "repo": 100,
+    "external_repo": 1,
     "buildroot": 1,
     "session": 1,
     "group": 1,
@@ -86,6 +89,8 @@ class SimState:
         self.active_tasks: set[int] = set()
         self.task_children: dict[int, list[int]] = {}
         self.repos: dict[int, Repo] = {}
+        self.external_repos: dict[int, ExternalRepo] = {}
+        self.tag_external_repos: dict[int, list[TagExternalRepo]] = defaultdict(list)
         self.buildroots: dict[int, Buildroot] = {}
         self.sessions: dict[int, Session] = {}
         self.group_names: dict[int, str] = {}

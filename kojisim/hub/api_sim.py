@@ -35,6 +35,9 @@ def status(call: Call) -> dict[str, Any]:
         ],
         "pending_regens": {state.tags[t].name: when for t, when in sim.repos.pending.items()},
         "faults": sim.faults.rules(),
+        "read_only": sim.read_only,
+        "refused_writes": dict(sim.refused_writes),
+        "failing_repos": dict(sim.repos.failing),
         "hub_url": sim.hub_url,
         "topurl": sim.files_url,
     }
@@ -120,6 +123,15 @@ def regen_repo(call: Call, tag: Any, wait: bool = True) -> dict[str, Any]:
     call.wrote = True
     with call.sim.state.lock:
         return render.repo_info(call.sim.state, repo)
+
+
+@export(name="sim.failRepos", writes=True)
+def fail_repos(call: Call, tag: Any, count: int = 1) -> int:
+    """Make the next ``count`` repo generations of a build tag fail (createrepo fails: the
+    newRepo task and its createrepo children end FAILED, the repo in PROBLEM state)."""
+    taginfo = call.sim.state.need_tag(tag)
+    call.sim.repos.failing[taginfo.name] = max(0, int(count))
+    return call.sim.repos.failing[taginfo.name]
 
 
 @export(name="sim.loadSnapshot", writes=True, locked=False)

@@ -214,21 +214,6 @@ def getTagGroups(
     )
 
 
-@export()
-def getTagExternalRepos(
-    call: Call, tag_info: Any = None, repo_info: Any = None, event: Any = None
-) -> list[Any]:
-    if tag_info is not None:
-        _tag(call, tag_info, True)
-    return []
-
-
-@export()
-def getExternalRepoList(call: Call, tag_info: Any, event: Any = None) -> list[Any]:
-    _tag(call, tag_info, True)
-    return []
-
-
 # -- repos ---------------------------------------------------------------------------------------
 
 

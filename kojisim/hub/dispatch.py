@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Any
 import koji
 from koji.xmlrpcplus import Fault, dumps, getparser
 
-from kojisim.hub import api_admin, api_builds, api_info, api_sim, api_tags, api_tasks, auth
+from kojisim.hub import (
+    api_admin,
+    api_builds,
+    api_external,
+    api_info,
+    api_sim,
+    api_tags,
+    api_tasks,
+    auth,
+)
 from kojisim.hub.registry import METHODS, Call, Method
 
 if TYPE_CHECKING:
@@ -29,7 +38,7 @@ log = logging.getLogger(__name__)
 
 #: importing these modules fills METHODS (their functions register with ``@export``); the hub
 #: imports the simulator, never the other way round
-API_MODULES = (api_admin, api_builds, api_info, api_sim, api_tags, api_tasks)
+API_MODULES = (api_admin, api_builds, api_external, api_info, api_sim, api_tags, api_tasks)
 
 
 @dataclass
@@ -73,6 +82,9 @@ def invoke(call: Call, method: Method, params: tuple[Any, ...] | list[Any]) -> A
     except TypeError as exc:
         raise koji.ParameterError(f"{method.name}() {exc}") from exc
     call.method = method.name
+    if method.writes and call.sim.read_only and not _allowed_when_read_only(method.name):
+        call.sim.refuse_write(method.name)
+        raise koji.ActionNotAllowed(f"{method.name}: this hub is read-only")
     if not method.locked:
         return method.func(call, *args, **kwargs)
     with call.sim.state.lock:
@@ -80,6 +92,11 @@ def invoke(call: Call, method: Method, params: tuple[Any, ...] | list[Any]) -> A
         if method.writes:
             call.wrote = True
         return result
+
+
+def _allowed_when_read_only(name: str) -> bool:
+    # the simulator's own controls and ending one's session change no Koji data
+    return name.startswith("sim.") or name == "logout"
 
 
 def _fault_entry(exc: BaseException) -> dict[str, Any]:

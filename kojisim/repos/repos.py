@@ -51,6 +51,8 @@ class RepoJob:
     base_arch: str | None = None
     keep: set[str] = field(default_factory=set)
     link_base: bool = False
+    #: createrepo fails on purpose (``sim.failRepos``): the newRepo task ends FAILED
+    fail: bool = False
     done: threading.Event = field(default_factory=threading.Event)
 
 
@@ -88,6 +90,8 @@ class RepoManager:
         self._queue: queue.Queue[RepoJob | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._jobs: dict[int, RepoJob] = {}
+        #: build tag name -> how many of its next generations fail (``sim.failRepos``)
+        self.failing: dict[str, int] = {}
         state.listeners.append(self._on_change)
 
     # -- scheduling -----------------------------------------------------------------------
@@ -165,6 +169,9 @@ class RepoManager:
             repo, tag.name, koji.generate_comps(groups, expand_groups=True), {a: [] for a in arches}
         )
         self._fill(job, tag_id, event.id)
+        if self.failing.get(tag.name, 0) > 0:
+            self.failing[tag.name] -= 1
+            job.fail = True
         self._jobs[repo.id] = job
         state.notify("repo_init", repo_id=repo.id, tag_id=tag_id)
         return job
@@ -232,6 +239,8 @@ class RepoManager:
     def _run(self, job: RepoJob) -> None:
         ok = True
         try:
+            if job.fail:
+                raise RuntimeError(f"createrepo of {job.tag_name} fails (sim.failRepos)")
             self._generate(job)
         except Exception:
             log.exception("generating repo %s of %s failed", job.repo.id, job.tag_name)

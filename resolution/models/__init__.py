@@ -4,7 +4,6 @@ from resolution.models.changes import AppliedChange, UnappliedChange
 from resolution.models.dependency import Dependency
 from resolution.models.results import (
     BuildrootProblem,
-    RepoMapping,
     ResolutionChange,
     ResolutionProblem,
 )
@@ -22,7 +21,6 @@ __all__ = [
     "BuildrootProblem",
     "Dependency",
     "PackageResolution",
-    "RepoMapping",
     "ResolutionChange",
     "ResolutionChunk",
     "ResolutionProblem",

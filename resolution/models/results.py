@@ -1,4 +1,4 @@
-"""Resolution outcomes: per-package results and problems, buildroot problems, repo mappings."""
+"""Resolution outcomes: per-package results and problems, buildroot problems."""
 
 from django.db import models
 
@@ -53,17 +53,3 @@ class BuildrootProblem(models.Model):
 
     def __str__(self) -> str:
         return self.problem
-
-
-class RepoMapping(models.Model):
-    """Secondary mode: a secondary Koji repo and the primary repo mirroring it."""
-
-    secondary_id = models.IntegerField(primary_key=True)
-    primary_id = models.IntegerField(null=True, blank=True)
-    task_id = models.IntegerField()
-
-    class Meta:
-        db_table = "repo_mapping"
-
-    def __str__(self) -> str:
-        return f"{self.secondary_id} -> {self.primary_id}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_q.brokers import get_broker
 from django_q.models import Failure, Schedule, Success
 
-from builds.models import Build
+from builds.models import Build, RepoMapping
 from koschei_site.schedules import PREFIX
 from packages.models import Collection
 from packages.states import BuildState
@@ -33,6 +33,10 @@ class CollectionHealth:
     resolved_at: datetime | None
     running_builds: int
     repo_error: str
+    secondary_mode: bool = False
+    #: secondary mode: the primary repo mapped to ``latest_repo_id``, and failed newRepo tasks
+    primary_repo_id: int | None = None
+    mapping_failures: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def service_health(*, now: datetime | None = None) -> Health:
             health.problems.append(f"{c.name}: no repo resolved yet")
         elif now - c.resolved_at > stale:
             health.problems.append(f"{c.name}: last resolved {ago(now, c.resolved_at)}")
+        _check_mapping(health, c, now, timedelta(seconds=float(limits["repo_mapped_within"])))
     for s in health.schedules:
         late = timedelta(minutes=s.minutes * float(limits["schedule_missed_runs"]))
         if s.last_success is None or now - s.last_success > late:
@@ -87,6 +92,18 @@ def service_health(*, now: datetime | None = None) -> Health:
     if health.failures_last_day > int(limits["max_failures_per_day"]):
         health.problems.append(f"{health.failures_last_day} failed tasks in the last day")
     return health
+
+
+def _check_mapping(health: Health, c: CollectionHealth, now: datetime, late: timedelta) -> None:
+    """Secondary mode: builds wait for the primary repo of the resolved secondary repo."""
+    if not c.secondary_mode or c.primary_repo_id is not None or c.resolved_at is None:
+        return
+    if now - c.resolved_at > late:
+        failed = f" ({c.mapping_failures} newRepo tasks failed)" if c.mapping_failures else ""
+        health.problems.append(
+            f"{c.name}: no primary repo for secondary repo {c.latest_repo_id}, resolved "
+            f"{ago(now, c.resolved_at)}{failed}"
+        )
 
 
 def _collections() -> list[CollectionHealth]:
@@ -100,11 +117,25 @@ def _collections() -> list[CollectionHealth]:
         .values_list("package__collection_id")
         .annotate(n=Count("id"))
     )
+    collections = list(rows)
+    mapped: dict[int | None, RepoMapping] = {
+        m.secondary_id: m
+        for m in RepoMapping.objects.filter(
+            secondary_id__in=[c.latest_repo_id for c in collections if c.secondary_mode]
+        )
+    }
     return [
         CollectionHealth(
-            c.name, c.latest_repo_id, c.resolved_at, running.get(c.pk, 0), c.repo_error
+            c.name,
+            c.latest_repo_id,
+            c.resolved_at,
+            running.get(c.pk, 0),
+            c.repo_error,
+            c.secondary_mode,
+            getattr(mapped.get(c.latest_repo_id), "primary_id", None),
+            getattr(mapped.get(c.latest_repo_id), "failures", 0),
         )
-        for c in rows
+        for c in collections
     ]
 
 

@@ -40,6 +40,9 @@ from resolution.services.triage import has_stored_resolutions
 
 log = logging.getLogger(__name__)
 
+#: secondary mode: the task that has the primary make a repo for the recorded one
+MAP_REPOS = "builds.tasks.refresh_repo_mappings"
+
 #: a repo that failed is tried again after this long (a transient download error)
 RETRY_FAILED_REPO = 300
 
@@ -184,6 +187,8 @@ def _new_repo(
         locked = _record_repo(collection, repo_id, base, force=force)
         if locked is None:  # a concurrent check got there first
             return RepoCheck(collection.name, repo_id, lost_race=True)
+        if enqueue and locked.secondary_mode:  # the primary mirrors it now, not at a poll
+            transaction.on_commit(lambda: async_task(MAP_REPOS, collection.pk))
         run = None
         if base.resolved:
             run = _start_repo_run(locked, repo_id, group, size, full=full, enqueue=enqueue)

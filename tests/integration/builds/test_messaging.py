@@ -29,7 +29,12 @@ from django_q.conf import Conf
 from django_q.models import OrmQ
 from fedora_messaging.message import Message
 
-from builds.messaging.consumer import CHECK_NEW_REPOS, REFRESH_REAL_BUILDS, SYNC_BUILD
+from builds.messaging.consumer import (
+    CHECK_NEW_REPOS,
+    REFRESH_REAL_BUILDS,
+    REFRESH_REPO_MAPPINGS,
+    SYNC_BUILD,
+)
 from builds.messaging.watcher import KOJI_TOPICS, Backoff, QueueSpec, Watcher
 from packages.signals import send_collection_state_after_commit, send_package_states_after_commit
 from tests.factories import make_build, make_collection, make_group, make_package
@@ -161,6 +166,21 @@ def test_a_repo_done_for_a_build_tag_enqueues_the_repo_check(
     _watcher, outcomes = watch(url, koji_queue, 1)
     assert [o.kind for o in outcomes] == ["enqueued"]
     assert queued_tasks() == [(CHECK_NEW_REPOS, ())]
+
+
+def test_a_repo_done_enqueues_the_repo_mappings_of_secondary_mode_collections(
+    amqp_url, koji_queue, queued_tasks, db
+):
+    url, _vhost = amqp_url
+    secondary = make_collection("s42", build_tag="f42-build", secondary_mode=True)
+    send(url, f"{PREFIX}.repo.done", koji_body(tag="f42-build", repo_id=3))
+    watch(url, koji_queue, 1)
+    # the primary's repos are none of a secondary-mode collection's repos to resolve
+    assert queued_tasks() == [(REFRESH_REPO_MAPPINGS, (secondary.pk,))]
+    make_collection("f42")
+    send(url, f"{PREFIX}.repo.done", koji_body(tag="f42-build", repo_id=4))
+    watch(url, koji_queue, 1)
+    assert queued_tasks()[-2:] == [(CHECK_NEW_REPOS, ()), (REFRESH_REPO_MAPPINGS, (secondary.pk,))]
 
 
 def test_an_untag_enqueues_a_refresh(amqp_url, koji_queue, queued_tasks, db):

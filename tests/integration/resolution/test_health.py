@@ -12,7 +12,9 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from django_q.models import Failure, Schedule, Success
 
+from builds.models import RepoMapping
 from koschei_site.schedules import PREFIX, sync_schedules
+from packages.models import Collection
 from resolution.models import ResolutionRun, RunKind, RunState
 from resolution.services.health import service_health
 from tests.factories import make_collection
@@ -71,6 +73,38 @@ def test_a_repo_error_is_a_problem(running_service):
     running_service.repo_error = "repo 101 is empty"
     running_service.save()
     assert service_health().problems == ["f42: repo error: repo 101 is empty"]
+
+
+def secondary(name: str, hours_ago: float):
+    collection = make_collection(
+        name, secondary_mode=True, latest_repo_id=100, latest_repo_resolved=True
+    )
+    resolved(collection, hours_ago=hours_ago)
+    return collection
+
+
+def test_a_secondary_repo_without_a_primary_repo_for_too_long_is_a_problem(running_service):
+    secondary("s42", hours_ago=2)
+    RepoMapping.objects.create(secondary_id=100, task_id=7, failures=2)
+    assert service_health().problems == [
+        "s42: no primary repo for secondary repo 100, resolved 2 h ago (2 newRepo tasks failed)"
+    ]
+    RepoMapping.objects.all().delete()
+    assert service_health().problems == [
+        "s42: no primary repo for secondary repo 100, resolved 2 h ago"
+    ]
+
+
+def test_a_secondary_repo_mapped_or_waiting_briefly_is_healthy(running_service):
+    secondary("s42", hours_ago=0.5)
+    assert service_health().healthy
+    Collection.objects.filter(name="s42").update(latest_repo_id=101)
+    resolved(Collection.objects.get(name="s42"), hours_ago=2)
+    RepoMapping.objects.create(secondary_id=101, task_id=7, primary_id=9)
+    health = service_health()
+    assert health.healthy, health.problems
+    [s42] = [c for c in health.collections if c.name == "s42"]
+    assert (s42.secondary_mode, s42.primary_repo_id) == (True, 9)
 
 
 def test_a_schedule_without_success_for_three_intervals_is_a_problem(running_service):

@@ -10,7 +10,7 @@ from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils import timezone
 
-from builds.models import Build, KojiTask, ResourceConsumptionStats, ScalarStats
+from builds.models import Build, KojiTask, RepoMapping, ResourceConsumptionStats, ScalarStats
 from packages.models import (
     AdminNotice,
     BasePackage,
@@ -28,7 +28,6 @@ from resolution.models import (
     AppliedChange,
     BuildrootProblem,
     Dependency,
-    RepoMapping,
     ResolutionChange,
     ResolutionProblem,
     UnappliedChange,

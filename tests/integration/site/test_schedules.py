@@ -33,6 +33,7 @@ def test_a_first_sync_creates_every_schedule_to_run_at_once():
         PREFIX + "polling: statistics": ("builds.tasks.refresh_stats", 20),
         PREFIX + "scheduler": ("builds.tasks.schedule_builds", 1),
         PREFIX + "repo check": ("resolution.tasks.check_new_repos", 1),
+        PREFIX + "repo mappings": ("builds.tasks.refresh_repo_mappings", 1),
         PREFIX + "build resolver": ("resolution.tasks.resolve_builds", 1),
     }
     assert all(s.next_run <= timezone.now() for s in Schedule.objects.all())
