@@ -151,3 +151,19 @@ def test_the_command_lists_problems_and_exits_non_zero_when_unhealthy(running_se
     with pytest.raises(CommandError, match=r"^unhealthy: 1 problems$"):
         call_command("koschei-status", stdout=io.StringIO(), stderr=err)
     assert err.getvalue().splitlines() == ["problem: epel9: no repo resolved yet"]
+
+
+def test_the_operator_page_shows_the_same_health_to_staff_only(
+    running_service, client, plain_user, staff_user
+):
+    assert client.get("/operator").url.startswith("/login")
+    client.force_login(plain_user)
+    assert client.get("/operator").status_code == 403
+    client.force_login(staff_user)
+    healthy = client.get("/operator").content.decode()
+    assert "Healthy" in healthy and "repo check" in healthy
+    running_service.repo_error = "repo 100 is empty"
+    running_service.save()
+    body = client.get("/operator").content.decode()
+    assert "repo 100 is empty" in body
+    assert all(problem in body for problem in service_health().problems)
