@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
 
 from packages.models import BasePackage
 from packages.views.package_list import render_listing
@@ -20,5 +21,8 @@ def user_packages(request: HttpRequest, username: str) -> HttpResponse:
     bases = BasePackage.objects.filter(groups__maintainers=user).values_list("pk", flat=True)
     title = f"Packages of {username}"
     return render_listing(
-        request, "packages/package_list.html", {"title": title}, base_ids=list(set(bases))
+        request,
+        "packages/package_list.html",
+        {"title": title, "feed": reverse("user_feed", args=[username])},
+        base_ids=list(set(bases)),
     )
