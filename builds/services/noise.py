@@ -196,7 +196,8 @@ def held_until(holds: Iterable[Hold]) -> datetime | None:
 def refresh_backoff(package_ids: Iterable[int], *, now: datetime | None = None) -> None:
     """Store on each package when its history holds end (``backoff_until``, NULL: free).
 
-    Called in the transaction that ends one of its builds, the package row locked.
+    The build sync calls it in the transaction that ends one of the package's builds;
+    the scheduler when the stored time disagrees with the holds it just computed.
     """
     now = now or timezone.now()
     for package_id in sorted(set(package_ids)):
