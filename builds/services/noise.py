@@ -8,7 +8,8 @@ Four gates, each a :class:`Hold` with the time it lets go:
   the first retry waits ``noise.infra_retry_base`` seconds, each further failure in a row
   doubles the wait, up to ``noise.infra_retry_cap``;
 - **failure backoff**: its last ``noise.failure_backoff_after`` scratch builds or more
-  failed in a row (infrastructure failures are no package result and are passed over);
+  failed in a row (infrastructure failures are no package result and are passed over,
+  as are failed real builds; a complete build, real or scratch, ends the streak);
   the wait starts at ``noise.failure_backoff_base`` and doubles with each further failure,
   up to ``noise.failure_backoff_cap``;
 - **daily bound**: ``noise.max_builds_per_day`` scratch builds of the package (not
@@ -122,11 +123,10 @@ def _failure_backoff(builds: Sequence[PastBuild], config: Mapping[str, Any]) -> 
         return None
     failures: list[PastBuild] = []
     for build in builds:
-        if build.state == BuildState.RUNNING or build.infra_failure or build.real:
-            continue
-        if build.state != BuildState.FAILED:
+        if build.state == BuildState.COMPLETE:
             break
-        failures.append(build)
+        if build.state == BuildState.FAILED and not build.infra_failure and not build.real:
+            failures.append(build)
     if len(failures) < after:
         return None
     wait = doubling(
@@ -205,6 +205,13 @@ def refresh_backoff(package_ids: Iterable[int], *, now: datetime | None = None) 
         Package.objects.filter(pk=package_id).exclude(backoff_until=until).update(
             backoff_until=until
         )
+
+
+def release_backoff(package_ids: Iterable[int]) -> None:
+    """Re-check the stored backoff of those packages that have one, after builds that
+    can only end a hold (new real builds)."""
+    held = Package.objects.filter(pk__in=list(package_ids), backoff_until__isnull=False)
+    refresh_backoff(held.values_list("pk", flat=True))
 
 
 def hold_reason(package: Package, *, persist: bool) -> str:

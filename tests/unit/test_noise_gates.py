@@ -71,9 +71,11 @@ def test_failure_backoff_doubles_up_to_its_cap():
     assert holds(five)[0].until == NOW - timedelta(minutes=1) + timedelta(hours=4)
 
 
-def test_a_success_ends_the_failure_streak_and_infra_or_real_builds_do_not():
+def test_a_success_ends_the_failure_streak_and_infra_or_failed_real_builds_do_not():
     history = [build(FAILED, 1), build(OK, 2), build(FAILED, 3), build(FAILED, 4)]
     assert holds(history) == []
+    history = [build(FAILED, 1), build(OK, 2, real=True), build(FAILED, 3), build(FAILED, 4)]
+    assert holds(history) == []  # a new version built in Koji
     history = [
         build(FAILED, 1),
         build(FAILED, 2, infra="lost"),

@@ -297,3 +297,22 @@ def test_a_dry_run_clears_no_snooze_and_stores_no_backoff(f42, hub, sessions, se
     )
     bar = package("bar")
     assert bar.snoozed_until is not None and bar.backoff_until is None
+
+
+def test_a_new_real_build_ends_the_retries_and_the_backoff(f42, hub, sessions, settings):
+    settings.KOSCHEI["noise"].update(
+        failure_backoff_after=1, max_builds_per_day=0, infra_retry_base=3600, infra_retry_cap=7200
+    )
+    wanted("qux")
+    build_and_finish(hub, sessions, "qux")  # Koji's lock error
+    wanted("bar")
+    build_and_finish(hub, sessions, "bar", "FAILED")
+    assert only_hold("qux").gate is Gate.INFRA_RETRY
+    assert only_hold("bar").gate is Gate.FAILURE_BACKOFF
+    for name in ("qux", "bar"):
+        travel(name, 900)  # Koji's new build (its task began 600 s ago) comes after them
+        hub.sim("newBuild", name, {"version": "99.0"})
+    refresh_latest_builds(collection=f42, sessions=sessions)
+    for name in ("qux", "bar"):
+        assert package(name).last_build.real and package(name).last_build.version == "99.0"
+        assert package_holds(package(name)) == [] and package(name).backoff_until is None
