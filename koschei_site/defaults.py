@@ -111,8 +111,8 @@ DEFAULTS: dict[str, Any] = {
         "failure_backoff_after": 3,
         "failure_backoff_base": 24 * 3600,
         "failure_backoff_cap": 7 * 24 * 3600,
-        # scratch builds of one package started in any 24 hours
-        "max_builds_per_day": 4,
+        # scratch builds of one package started in any 24 hours (Koji's failures count)
+        "max_builds_per_day": 6,
     },
     "plugins": [],
     "fedmsg": {
