@@ -19,6 +19,10 @@ def koji_config_for(build: Build) -> dict[str, object]:
     return config["koji_config"]
 
 
+#: the longest reason ``Build.infra_failure`` holds (longer ones are cut)
+INFRA_FAILURE_MAX = 255
+
+
 class BuildQuerySet(models.QuerySet["Build"]):
     def running(self) -> BuildQuerySet:
         return self.filter(state=BuildState.RUNNING)
@@ -55,7 +59,9 @@ class Build(models.Model):
     # task lost or canceled in Koji); empty for every other build.  Such a FAILED build
     # counts for nothing: the last-build triggers pass over it (migration 0006), so the
     # package keeps its state and priorities, and the scheduler retries it with backoff.
-    infra_failure = models.CharField(max_length=255, blank=True, default="", db_default="")
+    infra_failure = models.CharField(
+        max_length=INFRA_FAILURE_MAX, blank=True, default="", db_default=""
+    )
 
     objects = BuildQuerySet.as_manager()
 

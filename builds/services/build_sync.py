@@ -37,6 +37,7 @@ from django_q.tasks import async_task
 from builds import koji
 from builds.koji import KojiSessions
 from builds.models import Build
+from builds.models.build import INFRA_FAILURE_MAX
 from builds.services.noise import refresh_backoff
 from builds.services.real_builds import clear_priority_data
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, upsert_koji_tasks
@@ -238,7 +239,7 @@ def _record_infra_failure(build: Build, verdict: Verdict) -> None:
     else:
         build.finished = timezone.now()
     build.state = BuildState.FAILED
-    build.infra_failure = verdict.infra_failure[: Build._meta.get_field("infra_failure").max_length]
+    build.infra_failure = verdict.infra_failure[:INFRA_FAILURE_MAX]
     build.deps_resolved, build.dependency_keys = None, None
     build.save(
         update_fields=[

@@ -125,14 +125,11 @@ def candidates() -> PackageQuerySet:
     # last_build.last_complete holds for every schedulable package (its last build is its
     # last complete one); saying so lets PostgreSQL read build.started from the small
     # partial index ix_build_last_complete_started instead of the build table.
-    return (
-        Package.objects.by_priority()
-        .filter(
-            Q(current_priority__gte=build_threshold()),
-            submission_claim__isnull=True,
-            last_build__last_complete=True,
-        )
-        .unheld(timezone.now())
+    unheld = Package.objects.by_priority().unheld(timezone.now())
+    return unheld.filter(
+        Q(current_priority__gte=build_threshold()),
+        submission_claim__isnull=True,
+        last_build__last_complete=True,
     )
 
 
