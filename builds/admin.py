@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -36,6 +37,23 @@ class KojiTaskInline(ReadOnlyTabularInline):
         )
 
 
+class InfraFailureFilter(admin.SimpleListFilter):
+    """Builds Koji failed (DESIGN 13.3), or the others."""
+
+    title = "infrastructure failure"
+    parameter_name = "infra"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Build]) -> QuerySet[Build]:
+        if self.value() == "yes":
+            return queryset.exclude(infra_failure="")
+        if self.value() == "no":
+            return queryset.filter(infra_failure="")
+        return queryset
+
+
 @admin.register(Build)
 class BuildAdmin(ReadOnlyAdmin):
     """Builds mirror Koji (their pointers and flags are kept by triggers); operators may
@@ -54,9 +72,11 @@ class BuildAdmin(ReadOnlyAdmin):
         "last_complete",
         "cancel_requested",
         "deps_resolved",
+        "infra",
     )
     list_filter = (
         "state",
+        InfraFailureFilter,
         "real",
         "untagged",
         "last_complete",
@@ -84,6 +104,7 @@ class BuildAdmin(ReadOnlyAdmin):
         "last_complete",
         "cancel_requested",
         "deps_resolved",
+        "infra_failure",
     )
     readonly_fields = ("koji_task",)
     inlines = (KojiTaskInline,)
@@ -99,6 +120,10 @@ class BuildAdmin(ReadOnlyAdmin):
     @admin.display(description="collection", ordering="package__collection__name")
     def collection_name(self, obj: Build) -> str:
         return obj.package.collection.name
+
+    @admin.display(description="infra failure", boolean=True)
+    def infra(self, obj: Build) -> bool:
+        return obj.is_infra_failure
 
     @admin.display(description="Koji task")
     def koji_task(self, obj: Build) -> str:

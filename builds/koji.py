@@ -440,13 +440,13 @@ def get_task_children(session: Session, task_ids: Sequence[int]) -> list[list[Ta
 
 
 @koji_call
-def task_failed_on_infrastructure(session: Session, task_id: int) -> bool:
-    """Whether a finished task failed because of Koji rather than the package."""
+def task_failed_on_infrastructure(session: Session, task_id: int) -> str | None:
+    """The fault (one line) when a finished task failed because of Koji, not the package."""
     try:
         session.getTaskResult(task_id)
     except (koji.GenericError, Fault) as exc:
-        return classify(exc) is FaultKind.INFRASTRUCTURE
-    return False
+        return describe(exc) if classify(exc) is FaultKind.INFRASTRUCTURE else None
+    return None
 
 
 @koji_call

@@ -12,7 +12,8 @@ KOJI_URL_KEYS = ("server", "topurl", "weburl")
 
 @register()
 def check_koschei_config(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> list:
-    """Reject configurations that cannot work: bad Koji URLs, arches, priority curve."""
+    """Reject configurations that cannot work: bad Koji URLs, arches, priority curve,
+    noise control."""
     config = settings.KOSCHEI
     problems: list = []
     koji = config["koji_config"]
@@ -33,6 +34,7 @@ def check_koschei_config(app_configs: Sequence[AppConfig] | None, **kwargs: Any)
                 id="koschei.E004",
             )
         )
+    problems += _noise_problems(config.get("noise") or {})
     if config.get("bypass_login") and not settings.DEBUG:
         problems.append(Warning("bypass_login is ignored in production", id="koschei.W001"))
     return problems
@@ -44,3 +46,22 @@ def _formats(text: str, **values: Any) -> bool:
     except (KeyError, IndexError, ValueError):
         return False
     return True
+NOISE_KEYS = (
+    "infra_retry_base",
+    "infra_retry_cap",
+    "failure_backoff_after",
+    "failure_backoff_base",
+    "failure_backoff_cap",
+    "max_builds_per_day",
+)
+
+
+def _noise_problems(noise: dict[str, Any]) -> list:
+    """Noise control's settings are numbers of seconds or counts, none negative."""
+    return [
+        Error(f"noise.{key} must be a number, 0 or more", id="koschei.E005")
+        for key in NOISE_KEYS
+        if isinstance(noise.get(key), bool)
+        or not isinstance(noise.get(key), int | float)
+        or noise[key] < 0
+    ]

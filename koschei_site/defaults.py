@@ -101,6 +101,21 @@ DEFAULTS: dict[str, Any] = {
             "repo_mapped_within": 3600,
         },
     },
+    # Not upstream (DESIGN 13.3): what keeps the scheduler from rebuilding a package in a
+    # storm (builds.services.noise).  Times in seconds; a bound or count of 0 is off.
+    "noise": {
+        # a build Koji failed is retried after the base, doubled for each further one
+        # in a row, at most the cap
+        "infra_retry_base": 600,
+        "infra_retry_cap": 6 * 3600,
+        # after this many failed scratch builds in a row, the next one waits the base,
+        # doubled for each further failure, at most the cap
+        "failure_backoff_after": 3,
+        "failure_backoff_base": 24 * 3600,
+        "failure_backoff_cap": 7 * 24 * 3600,
+        # scratch builds of one package started in any 24 hours (Koji's failures count)
+        "max_builds_per_day": 6,
+    },
     "plugins": [],
     "fedmsg": {
         "topic": "org.fedoraproject.prod.buildsys",

@@ -19,13 +19,21 @@ def koji_config_for(build: Build) -> dict[str, object]:
     return config["koji_config"]
 
 
+#: the longest reason ``Build.infra_failure`` holds (longer ones are cut)
+INFRA_FAILURE_MAX = 255
+
+
 class BuildQuerySet(models.QuerySet["Build"]):
     def running(self) -> BuildQuerySet:
         return self.filter(state=BuildState.RUNNING)
 
     def unprocessed(self) -> BuildQuerySet:
-        """Builds whose dependencies the build resolver has yet to resolve."""
-        return self.filter(deps_resolved__isnull=True, repo_id__isnull=False)
+        """Builds whose dependencies the build resolver has yet to resolve (never an
+        infrastructure failure: it built nothing, so it is no baseline)."""
+        return self.filter(deps_resolved__isnull=True, repo_id__isnull=False, infra_failure="")
+
+    def infra_failures(self) -> BuildQuerySet:
+        return self.exclude(infra_failure="")
 
 
 class Build(models.Model):
@@ -47,6 +55,13 @@ class Build(models.Model):
     real = models.BooleanField(default=False)
     untagged = models.BooleanField(default=False)
     dependency_keys = models.BinaryField(null=True, blank=True, editable=False)
+    # DESIGN 13.3: why Koji, not the package, failed this build (a fault of Koji's, or its
+    # task lost or canceled in Koji); empty for every other build.  Such a FAILED build
+    # counts for nothing: the last-build triggers pass over it (migration 0006), so the
+    # package keeps its state and priorities, and the scheduler retries it with backoff.
+    infra_failure = models.CharField(
+        max_length=INFRA_FAILURE_MAX, blank=True, default="", db_default=""
+    )
 
     objects = BuildQuerySet.as_manager()
 
@@ -57,10 +72,16 @@ class Build(models.Model):
             models.CheckConstraint(
                 condition=Q(state__in=BuildState.values), name="build_state_valid"
             ),
+            # An infrastructure failure may have ended before Koji chose a repo.
             models.CheckConstraint(
                 condition=Q(state=BuildState.RUNNING)
+                | ~Q(infra_failure="")
                 | Q(version__isnull=False, release__isnull=False, repo_id__isnull=False),
                 name="build_finished_has_nvr_and_repo",
+            ),
+            models.CheckConstraint(
+                condition=Q(infra_failure="") | Q(state=BuildState.FAILED, real=False),
+                name="build_infra_failure_failed",
             ),
             models.CheckConstraint(
                 condition=Q(real=False) | ~Q(state=BuildState.RUNNING),
@@ -99,6 +120,10 @@ class Build(models.Model):
     @property
     def state_string(self) -> str:
         return BuildState(self.state).label
+
+    @property
+    def is_infra_failure(self) -> bool:
+        return bool(self.infra_failure)
 
     @property
     def srpm_nvra(self) -> dict[str, object]:

@@ -23,11 +23,11 @@ from packages.services.audit import AnyUser
 PACKAGE_COLUMNS = (
     "base_id, name, arch_override, skip_resolution, resolved, static_priority, "
     "manual_priority, build_priority, dependency_priority, tracked, blocked, "
-    "scheduler_skip_reason"
+    "scheduler_skip_reason, snoozed_until, backoff_until"
 )
 BUILD_COLUMNS = (
     "state, task_id, started, finished, epoch, version, release, repo_id, cancel_requested, "
-    "deps_resolved, real, untagged, dependency_keys"
+    "deps_resolved, real, untagged, dependency_keys, infra_failure"
 )
 PREFIXED_BUILD_COLUMNS = ", ".join("b." + column for column in BUILD_COLUMNS.split(", "))
 # The f-strings below only splice in the constant column lists above.

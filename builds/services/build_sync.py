@@ -8,11 +8,14 @@ pollers (or a poller and a message) never apply the same end twice.  A finished 
 package state change is sent after its commit; once a chunk's builds are written, the
 build resolver is enqueued (by name, after commit) once per collection with finished builds.
 
-Builds that must leave no trace are deleted, as upstream does: canceled ones (on request,
-after ``koji_config.task_timeout``, or in Koji), those whose task Koji no longer knows,
-those that failed on Koji's side (DESIGN 13.3: never a package failure; the database
-triggers put the package's last-build pointers back, so the scheduler builds it again),
-and finished ones without a repo (they could never be resolved).
+Builds Koschei canceled (on request or after ``koji_config.task_timeout``) and finished
+ones without a repo (they could never be resolved) are deleted, as upstream does.  A build
+Koji failed (DESIGN 13.3, unlike upstream, which deletes it) is kept as FAILED with
+``infra_failure`` saying why: a fault of Koji's (``koji.task_failed_on_infrastructure``),
+a task Koji no longer knows, or one canceled in Koji by someone else.  It is never a
+package failure: the database triggers pass over it, so the package keeps its state,
+last complete build and priorities, and the scheduler retries it after a backoff.  Every
+build's end brings its package's stored backoff up to date (``noise.refresh_backoff``).
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from django_q.tasks import async_task
 from builds import koji
 from builds.koji import KojiSessions
 from builds.models import Build
+from builds.models.build import INFRA_FAILURE_MAX
+from builds.services.noise import refresh_backoff
 from builds.services.real_builds import clear_priority_data
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, upsert_koji_tasks
 from packages.models import Package
@@ -55,9 +60,9 @@ class Outcome(enum.Enum):
     RUNNING = "running"  # still running in Koji (times, repo and tasks updated)
     COMPLETE = "complete"
     FAILED = "failed"
-    CANCELED = "canceled"  # deleted: canceled in Koji, on request or after the timeout
-    INFRASTRUCTURE = "infrastructure"  # deleted: failed on Koji's side
-    VANISHED = "vanished"  # deleted: Koji does not know the task
+    CANCELED = "canceled"  # deleted: canceled on request or after the timeout
+    INFRASTRUCTURE = "infrastructure"  # kept as an infra failure: Koji failed or canceled it
+    VANISHED = "vanished"  # kept as an infra failure: Koji does not know the task
     NO_REPO = "no_repo"  # deleted: finished without a repo, so it cannot be resolved
     SKIPPED = "skipped"  # no longer running here: another poller got there first
 
@@ -100,6 +105,7 @@ class Verdict:
 
     outcome: Outcome
     tree: TaskTree | None = None
+    infra_failure: str = ""  # why Koji, not the package, failed the build
 
 
 def sync_builds(*, sessions: KojiSessions, task_id: int | None = None) -> SyncFigures:
@@ -160,8 +166,10 @@ def _ask_koji(sessions: KojiSessions, builds: Sequence[Polled]) -> list[Verdict]
 
 def _verdict(sessions: KojiSessions, build: Polled, tree: TaskTree | None) -> Verdict:
     if tree is None:
-        return Verdict(Outcome.VANISHED)
+        return Verdict(Outcome.VANISHED, infra_failure="task unknown to Koji")
     state = KojiTaskState(tree.state)
+    if state == KojiTaskState.CANCELED and not build.cancel:
+        return Verdict(Outcome.INFRASTRUCTURE, tree, "task canceled in Koji")
     if state == KojiTaskState.CANCELED:
         return Verdict(Outcome.CANCELED, tree)
     if build.cancel and state not in FINISHED_TASK_STATES:
@@ -169,15 +177,15 @@ def _verdict(sessions: KojiSessions, build: Polled, tree: TaskTree | None) -> Ve
         return Verdict(Outcome.CANCELED, tree)
     if state not in FINISHED_TASK_STATES:
         return Verdict(Outcome.RUNNING, tree)
-    if state == KojiTaskState.FAILED and koji.task_failed_on_infrastructure(
-        sessions.for_reading(), build.task_id
-    ):
-        return Verdict(Outcome.INFRASTRUCTURE, tree)
+    if state == KojiTaskState.FAILED:
+        fault = koji.task_failed_on_infrastructure(sessions.for_reading(), build.task_id)
+        if fault:
+            return Verdict(Outcome.INFRASTRUCTURE, tree, fault)
     outcome = Outcome.COMPLETE if state == KojiTaskState.CLOSED else Outcome.FAILED
     return Verdict(outcome, tree)
 
 
-DELETED = frozenset({Outcome.CANCELED, Outcome.INFRASTRUCTURE, Outcome.VANISHED})
+INFRA_FAILURES = frozenset({Outcome.INFRASTRUCTURE, Outcome.VANISHED})
 
 
 @transaction.atomic
@@ -191,7 +199,10 @@ def _apply(polled: Polled, verdict: Verdict) -> Outcome:
     if build is None:
         return Outcome.SKIPPED
     tree = verdict.tree
-    if verdict.outcome in DELETED or tree is None:
+    if verdict.outcome in INFRA_FAILURES:
+        _record_infra_failure(build, verdict)
+        return verdict.outcome
+    if verdict.outcome is Outcome.CANCELED or tree is None:
         _delete(build, verdict.outcome)
         return verdict.outcome
     finished = verdict.outcome is not Outcome.RUNNING
@@ -210,9 +221,41 @@ def _apply(polled: Polled, verdict: Verdict) -> Outcome:
 
 
 def _delete(build: Build, outcome: Outcome) -> None:
-    log = logger.warning if outcome is Outcome.INFRASTRUCTURE else logger.info
-    log("build %s (task %s) deleted: %s", build.pk, build.task_id, outcome.value)
+    logger.info("build %s (task %s) deleted: %s", build.pk, build.task_id, outcome.value)
+    package_id = build.package_id
     build.delete()
+    refresh_backoff([package_id])
+
+
+def _record_infra_failure(build: Build, verdict: Verdict) -> None:
+    """Keep a build Koji failed as an infrastructure failure, which counts for nothing.
+
+    Its tasks are kept when Koji still knows them; a dependency set the build resolver
+    may have read while it ran is dropped, so it never serves as a comparison baseline.
+    """
+    if verdict.tree is not None:
+        apply_tree(build, verdict.tree, finished_state=True)
+        upsert_koji_tasks([(build, verdict.tree)])
+    else:
+        build.finished = timezone.now()
+    build.state = BuildState.FAILED
+    build.infra_failure = verdict.infra_failure[:INFRA_FAILURE_MAX]
+    build.deps_resolved, build.dependency_keys = None, None
+    build.save(
+        update_fields=[
+            "state",
+            "infra_failure",
+            "started",
+            "finished",
+            "repo_id",
+            "deps_resolved",
+            "dependency_keys",
+        ]
+    )
+    refresh_backoff([build.package_id])
+    logger.warning(
+        "build %s (task %s) failed on Koji's side: %s", build.pk, build.task_id, build.infra_failure
+    )
 
 
 def _finish(build: Build, state: BuildState) -> None:
@@ -231,6 +274,7 @@ def _finish(build: Build, state: BuildState) -> None:
         )
         Package.objects.filter(pk=package.pk).update(build_priority=bonus)
     package.refresh_from_db()  # the triggers moved its last-build pointers
+    refresh_backoff([package.pk])
     send_package_states_after_commit([(package.pk, previous, package.msg_state_string)])
 
 
@@ -239,7 +283,7 @@ def _previous_build_state(build: Build) -> int | None:
     of two started at the same time, the one inserted first is the earlier."""
     earlier = Q(started__lt=build.started) | Q(started=build.started, pk__lt=build.pk)
     return (
-        Build.objects.filter(earlier, package_id=build.package_id)
+        Build.objects.filter(earlier, package_id=build.package_id, infra_failure="")
         .order_by("-started", "-pk")
         .values_list("state", flat=True)
         .first()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from builds import koji
 from builds.koji import KojiSessions
 from builds.models import Build, KojiTask
+from builds.services.noise import release_backoff
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, koji_task_rows
 from packages.evr import compare_evr
 from packages.models import Collection, Package
@@ -118,6 +119,7 @@ def _insert_real_builds(rows: Sequence[tuple[int, dict[str, Any], TaskTree]]) ->
         ]
     )
     clear_priority_data({b.package_id for b in builds})
+    release_backoff({b.package_id for b in builds})  # a new real build ends retries
     return builds
 
 

@@ -6,6 +6,9 @@ has an arch Koschei may build on and whose arches Koji is not too loaded for.  U
 upstream, a skip for a missing SRPM or for no arch left is committed (section 8.2, 8.3:
 skip reason set, ``manual_priority`` lowered by 1000, trigger-owned pointers untouched),
 and a loaded Koji holds back only that package's arches (section 8.4): the walk goes on.
+Beyond upstream, the noise gates (``builds.services.noise``: snoozes, infrastructure
+retries, failure backoff, builds per day) keep held packages out of the candidates, and
+each package about to be submitted is asked for its holds once more.
 
 No package is submitted twice for one decision, even by schedulers on several hosts: Koji
 is read outside any transaction; then, under a transaction-scoped advisory lock, the
@@ -37,9 +40,11 @@ from builds import koji
 from builds.arches import koji_load
 from builds.koji import KojiSessions
 from builds.models import Build, SubmissionClaim
+from builds.services import noise
 from builds.services.repo_mappings import mapped_primary_repo
 from builds.services.submit import package_arches, submit_build
 from packages.models import Package, PackageQuerySet
+from packages.services.snooze import clear_expired_snoozes
 from packages.states import SkipReason
 
 logger = logging.getLogger(__name__)
@@ -116,11 +121,13 @@ def build_threshold() -> float:
 
 
 def candidates() -> PackageQuerySet:
-    """Schedulable, unclaimed packages over the threshold, highest priority first."""
+    """Schedulable, unclaimed packages over the threshold no noise gate holds, highest
+    priority first."""
     # last_build.last_complete holds for every schedulable package (its last build is its
     # last complete one); saying so lets PostgreSQL read build.started from the small
     # partial index ix_build_last_complete_started instead of the build table.
-    return Package.objects.by_priority().filter(
+    unheld = Package.objects.by_priority().unheld(timezone.now())
+    return unheld.filter(
         Q(current_priority__gte=build_threshold()),
         submission_claim__isnull=True,
         last_build__last_complete=True,
@@ -160,12 +167,17 @@ def schedule_build(*, sessions: KojiSessions, dry_run: bool = False) -> Schedule
         return ScheduleDecision(Outcome.DISABLED, reason="services.scheduler.enabled is false")
     if not dry_run:
         expire_claims()
+        clear_expired_snoozes()
     if busy_builds() >= max_builds():
         return ScheduleDecision(Outcome.MAX_BUILDS, reason=f"{max_builds()} builds running")
     limit = int(scheduler_config().get("max_candidates") or 50)
     gates = Gates(sessions, dry_run=dry_run)
     skipped: list[Skip] = []
     for package in first_candidates(limit):
+        held = noise.hold_reason(package, persist=not dry_run)
+        if held:
+            skipped.append(Skip(str(package), held))
+            continue
         arches, reason = gates.check(package)
         if arches is None:
             skipped.append(Skip(str(package), reason))

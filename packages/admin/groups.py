@@ -74,9 +74,16 @@ class PackageGroupAdmin(KoscheiAdmin):
     """Groups: create, rename, set content and maintainers, delete; every step audited."""
 
     form = PackageGroupForm
-    fields = ("namespace", "name", "package_count", "packages", "owners")
-    readonly_fields = ("package_count",)
-    list_display = ("full_name", "namespace", "name", "package_count", "maintainer_names")
+    fields = ("namespace", "name", "package_count", "packages", "owners", "snoozed_until")
+    readonly_fields = ("package_count", "snoozed_until")
+    list_display = (
+        "full_name",
+        "namespace",
+        "name",
+        "package_count",
+        "maintainer_names",
+        "snoozed_until",
+    )
     list_filter = (("namespace", admin.EmptyFieldListFilter),)
     search_fields = ("name", "namespace")
     ordering = ("namespace", "name")

@@ -162,6 +162,10 @@ class PackageAdmin(KoscheiAdmin):
                 )
             },
         ),
+        (
+            "Noise control (the snooze command; backoff kept after each build's end)",
+            {"fields": ("snoozed_until", "backoff_until")},
+        ),
     )
     readonly_fields = (
         "name",
@@ -179,6 +183,8 @@ class PackageAdmin(KoscheiAdmin):
         "last_build",
         "last_complete_build",
         "last_complete_build_state",
+        "snoozed_until",
+        "backoff_until",
     )
     actions = (
         "track",
@@ -189,11 +195,11 @@ class PackageAdmin(KoscheiAdmin):
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Package]:
-        return super().get_queryset(request).with_priority()
+        return super().get_queryset(request).with_priority().with_group_snooze()
 
     @admin.display(description="state")
     def state(self, obj: Package) -> str:
-        return obj.state_string
+        return obj.state_display
 
     @admin.display(description="current priority", ordering="current_priority")
     def current_priority(self, obj: Package) -> str:

@@ -29,6 +29,9 @@ class PackageGroup(models.Model):
     members = models.ManyToManyField(
         "packages.BasePackage", through="PackageGroupRelation", related_name="groups"
     )
+    # Not upstream (DESIGN 13.3): the scheduler leaves the members' packages alone until
+    # then (the snooze command, audited).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     maintainers: models.ManyToManyField[AbstractBaseUser, GroupACL]
     maintainers = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="GroupACL", related_name="package_groups"

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Case, F, FloatField, Func, Q, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Greatest
+from django.utils import timezone
 
 from packages.models.collections import Collection
+from packages.models.groups import PackageGroupRelation
 from packages.priority import MIN_HOURS, TIME_PRIORITY_FLOOR, TimeCurve
 from packages.states import BuildState, PackageState, SkipReason, msg_state
 
@@ -127,6 +142,27 @@ class PackageQuerySet(models.QuerySet["Package"]):
             )
         )
 
+    def unheld(self, now: datetime) -> PackageQuerySet:
+        """Packages no noise gate holds at ``now`` (DESIGN 13.3): not snoozed, in no
+        snoozed group, not backing off.  Expired snoozes hold nothing, cleared or not."""
+        snoozed_group = PackageGroupRelation.objects.filter(
+            base_id=OuterRef("base_id"), group__snoozed_until__gt=now
+        )
+        return self.filter(
+            Q(snoozed_until__isnull=True) | Q(snoozed_until__lte=now),
+            Q(backoff_until__isnull=True) | Q(backoff_until__lte=now),
+            ~Exists(snoozed_group),
+        )
+
+    def with_group_snooze(self) -> PackageQuerySet:
+        """Annotate ``group_snoozed_until``: the latest snooze of the package's groups."""
+        latest = (
+            PackageGroupRelation.objects.filter(base_id=OuterRef("base_id"))
+            .order_by(F("group__snoozed_until").desc(nulls_last=True))
+            .values("group__snoozed_until")[:1]
+        )
+        return self.annotate(group_snoozed_until=Subquery(latest))
+
     def by_priority(self) -> PackageQuerySet:
         """Schedulable packages, highest priority first (the scheduler's order)."""
         return (
@@ -171,6 +207,12 @@ class Package(models.Model):
     tracked = models.BooleanField(default=False)
     blocked = models.BooleanField(default=False)
     scheduler_skip_reason = models.IntegerField(null=True, blank=True, choices=SkipReason.choices)
+    # Not upstream (DESIGN 13.3): the scheduler leaves the package alone until then.
+    # snoozed_until is an operator's (the snooze command, audited); backoff_until is
+    # written after each of its builds ends from its build history (builds.services.noise:
+    # infrastructure-failure retries, consecutive-failure backoff, builds per day).
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    backoff_until = models.DateTimeField(null=True, blank=True)
 
     objects = PackageQuerySet.as_manager()
 
@@ -192,6 +234,12 @@ class Package(models.Model):
                 condition=Q(blocked=False),
                 name="ix_package_collection_id",
             ),
+            # Expired snoozes are found and cleared on every scheduler decision.
+            models.Index(
+                fields=["snoozed_until"],
+                condition=Q(snoozed_until__isnull=False),
+                name="ix_package_snoozed_until",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +259,31 @@ class Package(models.Model):
         if self.last_complete_build_state == BuildState.FAILED:
             return PackageState.FAILING
         return PackageState.UNKNOWN
+
+    @property
+    def state_display(self) -> str:
+        """``state_string``, plus the snooze holding the package (own or its groups').
+
+        The snooze stays out of ``state_string``: that is upstream's vocabulary, carried
+        by the API, badges and state-change messages, and a snooze changes no build result.
+        Querysets annotated by ``with_group_snooze()`` spare one query per package.
+        """
+        until = self.snooze_ends()
+        if until is None:
+            return self.state_string
+        return f"{self.state_string}, snoozed until {until:%Y-%m-%d %H:%M} UTC"
+
+    def snooze_ends(self, now: datetime | None = None) -> datetime | None:
+        """When the package's snooze (its own or a group's, the later) ends; None if none."""
+        now = now or timezone.now()
+        if hasattr(self, "group_snoozed_until"):
+            group = self.group_snoozed_until
+        else:
+            group = PackageGroupRelation.objects.filter(base_id=self.base_id).aggregate(
+                until=Max("group__snoozed_until")
+            )["until"]
+        ends = [t for t in (self.snoozed_until, group) if t is not None and t > now]
+        return max(ends, default=None)
 
     @property
     def msg_state_string(self) -> str:

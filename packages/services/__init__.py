@@ -24,6 +24,12 @@ from packages.services.groups import (
     set_group_maintainers,
 )
 from packages.services.notices import clear_notice, set_notice
+from packages.services.snooze import (
+    clear_expired_snoozes,
+    parse_until,
+    snooze_group,
+    snooze_packages,
+)
 from packages.services.tracking import (
     find_group_packages,
     find_packages,
@@ -35,6 +41,7 @@ from packages.services.tracking import (
 )
 
 __all__ = [
+    "clear_expired_snoozes",
     "clear_notice",
     "create_collection_group",
     "create_group",
@@ -50,12 +57,15 @@ __all__ = [
     "get_collection_group",
     "get_group",
     "log_entry",
+    "parse_until",
     "set_arch_override",
     "set_group_content",
     "set_group_maintainers",
     "set_notice",
     "set_package_attribute",
     "set_priority",
+    "snooze_group",
+    "snooze_packages",
     "track_group",
     "track_packages",
 ]

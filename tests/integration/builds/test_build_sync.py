@@ -184,20 +184,30 @@ def test_a_build_running_past_the_task_timeout_is_canceled(f42, koji_hub, settin
     assert list(Build.objects.running()) == [fresh]
 
 
-def test_a_task_canceled_in_koji_drops_the_build(f42, koji_hub):
+def test_a_task_canceled_in_koji_by_someone_else_is_an_infrastructure_failure(
+    f42, koji_hub, state_changes
+):
+    real = package("foo").last_complete_build_id
     build = submit("foo")
     koji_hub.session("koschei", "koschei").cancelTask(build.task_id)
-    assert sync_builds(sessions=sessions())[Outcome.CANCELED] == 1
-    assert not Build.objects.filter(pk=build.pk).exists()
+    assert sync_builds(sessions=sessions())[Outcome.INFRASTRUCTURE] == 1
+    build = reload(build)
+    assert (build.state, build.infra_failure) == (BuildState.FAILED, "task canceled in Koji")
+    assert build.finished is not None and not build.last_complete
+    foo = package("foo")
+    assert foo.last_build_id == foo.last_complete_build_id == real
+    assert foo.state_string == "ok" and state_changes == []
 
 
-def test_a_vanished_task_drops_the_build(f42):
+def test_a_vanished_task_is_kept_as_an_infrastructure_failure(f42):
     foo = package("foo")
     real = foo.last_complete_build_id
     vanished = make_build(foo, BuildState.RUNNING, task_id=987654)
     assert sync_builds(sessions=sessions())[Outcome.VANISHED] == 1
-    assert not Build.objects.filter(pk=vanished.pk).exists()
-    assert package("foo").last_build_id == real
+    vanished = reload(vanished)
+    assert vanished.state == BuildState.FAILED and vanished.repo_id is None
+    assert vanished.infra_failure == "task unknown to Koji" and vanished.finished is not None
+    assert package("foo").last_build_id == package("foo").last_complete_build_id == real
 
 
 @pytest.fixture
@@ -223,13 +233,21 @@ def test_an_infrastructure_failure_is_not_recorded_as_a_package_failure(
     with caplog.at_level(logging.WARNING, logger="builds.services.build_sync"):
         figures = sync_builds(sessions=sessions())
     assert (figures[Outcome.INFRASTRUCTURE], figures[Outcome.FAILED]) == (1, 0)
-    assert f"task {build.task_id}) deleted: infrastructure" in caplog.text
-    assert not Build.objects.filter(pk=build.pk).exists()
+    assert f"task {build.task_id}) failed on Koji's side: LockError" in caplog.text
+    build = reload(build)
+    assert build.state == BuildState.FAILED and build.is_infra_failure
+    assert build.infra_failure.startswith("LockError: Unable to obtain lock on buildroot")
+    assert (
+        build.repo_id is not None and KojiTask.objects.filter(build=build).count() == 1
+    )  # x86_64 only
+    assert not build.last_complete and build.deps_resolved is None
     qux = package("qux")
     assert qux.state_string == before.state_string == "ok"
     assert qux.last_build_id == qux.last_complete_build_id == before.last_complete_build_id
     assert qux.build_priority == before.build_priority == 0
     assert state_changes == []
+    # The build resolver never takes it for a build to resolve.
+    assert not Build.objects.unprocessed().filter(pk=build.pk).exists()
 
 
 def test_koji_faults_leave_builds_running_and_are_reported_in_one_line(f42, koji_hub, caplog):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
+from django.utils import timezone
 
 from builds.models import Build, KojiTask
 from builds.services.branching import copy_collection
@@ -111,3 +114,17 @@ def test_the_source_collection_is_left_as_it_was(master):
         )
     )
     assert before == after
+
+
+def test_a_branch_keeps_infrastructure_failures_snoozes_and_backoff(master):
+    foo = Package.objects.get(name="foo", collection=master["collection"])
+    # Koji lost its task before it chose a repo: no repo, and not foo's last build.
+    lost = make_build(foo, BuildState.FAILED, hours_ago=2, repo_id=None, infra_failure="lost")
+    until = timezone.now() + timedelta(days=3)
+    Package.objects.filter(pk=foo.pk).update(snoozed_until=until, backoff_until=until)
+    copied = copy(master, minimal=False)
+    lost_copy = Build.objects.get(package=copied["foo"], task_id=lost.task_id)
+    assert lost_copy.infra_failure == "lost" and lost_copy.repo_id is None
+    assert copied["foo"].last_build.state == BuildState.RUNNING
+    assert copied["foo"].last_complete_build.task_id == master["failed"].task_id
+    assert copied["foo"].snoozed_until == copied["foo"].backoff_until == until
