@@ -46,6 +46,8 @@ def _formats(text: str, **values: Any) -> bool:
     except (KeyError, IndexError, ValueError):
         return False
     return True
+
+
 NOISE_KEYS = (
     "infra_retry_base",
     "infra_retry_cap",
