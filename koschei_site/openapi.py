@@ -108,6 +108,49 @@ BUILD = {
 }
 
 
+WHY = {
+    "type": "object",
+    "required": ["package", "collection", "priority", "threshold", "position", "gates", "verdict"],
+    "properties": {
+        "package": {"type": "string"},
+        "collection": {"type": "string"},
+        "priority": {
+            "type": "object",
+            "nullable": True,
+            "properties": {
+                k: {"type": "number"}
+                for k in (
+                    "dependency",
+                    "time",
+                    "failed",
+                    "manual",
+                    "static",
+                    "coefficient",
+                    "total",
+                )
+            },
+        },
+        "threshold": {"type": "number"},
+        "position": {"type": "integer", "nullable": True},
+        "koji_checked": {"type": "boolean"},
+        "verdict": {"type": "string"},
+        "gates": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "holding", "detail"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "holding": {"type": "boolean"},
+                    "detail": {"type": "string"},
+                    "until": {"type": "string", "nullable": True},
+                },
+            },
+        },
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -153,6 +196,22 @@ DOCUMENT: dict[str, Any] = {
                 ],
                 "responses": {
                     "200": _json(_list_of("PackageDetail"), "The package per collection"),
+                    "400": BAD_REQUEST,
+                    "404": NOT_FOUND,
+                },
+            }
+        },
+        "/api/v1/packages/{name}/why": {
+            "get": {
+                "summary": "Why and when will this package build: priority terms, queue "
+                "place and every gate holding it back (koji=1 also asks Koji for its arches "
+                "and load, as the scheduler does)",
+                "parameters": [
+                    {"name": "name", "in": "path", "required": True, "schema": TEXT},
+                    {"name": "collection", "in": "query", "schema": TEXT},
+                ],
+                "responses": {
+                    "200": _json({"$ref": "#/components/schemas/Why"}, "The explanation"),
                     "400": BAD_REQUEST,
                     "404": NOT_FOUND,
                 },
@@ -205,6 +264,7 @@ DOCUMENT: dict[str, Any] = {
             "Package": PACKAGE,
             "PackageDetail": PACKAGE_DETAIL,
             "Build": BUILD,
+            "Why": WHY,
         }
     },
 }

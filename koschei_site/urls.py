@@ -12,8 +12,8 @@ urlpatterns = [
     path("logout", views.logout, name="logout"),
     path("oidc/", include("mozilla_django_oidc.urls")),
     path("api/v1/openapi.json", openapi_json, name="api_openapi"),
+    path("api/v1/", include("builds.api.urls")),  # first: packages/<name>/why
     path("api/v1/", include("packages.api.urls")),
-    path("api/v1/", include("builds.api.urls")),
     path("", include("packages.urls")),
     path("", include("builds.urls")),
     path("", include("resolution.urls")),

@@ -6,4 +6,5 @@ from builds.api import views
 
 urlpatterns = [
     path("builds/<int:build_id>", views.build_detail, name="api_build"),
+    path("packages/<path:name>/why", views.package_why, name="api_package_why"),
 ]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from builds.koji import KojiSessions
 from builds.models import Build
+from builds.services.explain import explain
 from packages.api.views import iso
+from packages.models import Package
 
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF 403
@@ -46,3 +49,24 @@ def build_detail(request: HttpRequest, build_id: int) -> JsonResponse:
             ],
         }
     )
+
+
+@csrf_exempt  # read-only: any other method is a 405, never a CSRF 403
+@require_GET
+def package_why(request: HttpRequest, name: str) -> JsonResponse:
+    """Why and when will this build: priority terms, queue place, gates (``koji=1`` also
+    asks Koji for the package's arches and load, as the scheduler does)."""
+    collection = request.GET.get("collection", "")
+    packages = Package.objects.filter(name=name).select_related("collection")
+    if collection:
+        packages = packages.filter(collection__name=collection)
+    package = packages.order_by("-collection__order", "collection__name").first()
+    if package is None:
+        raise Http404(f"Unknown package: {name}")
+    if request.GET.get("koji") == "1":
+        sessions = KojiSessions.from_settings()
+        try:
+            return JsonResponse(explain(package, sessions=sessions).as_json())
+        finally:
+            sessions.close()
+    return JsonResponse(explain(package).as_json())
