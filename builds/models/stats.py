@@ -1,6 +1,9 @@
-"""Statistics tables refreshed by the polling service (upstream's emulated views)."""
+"""Statistics tables refreshed by the polling service (upstream's emulated views), and the
+per-collection history the plots draw."""
 
 from django.db import models
+
+from packages.models import Collection
 
 
 class ScalarStats(models.Model):
@@ -48,3 +51,29 @@ class ResourceConsumptionStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}.{self.arch}"
+
+    @property
+    def hours(self) -> float | None:
+        return None if self.time is None else round(self.time.total_seconds() / 3600, 2)
+
+
+class CollectionStats(models.Model):
+    """A collection's package states and scheduler queue at one statistics refresh."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+")
+    time = models.DateTimeField(db_index=True)
+    ok = models.IntegerField()
+    failing = models.IntegerField()
+    unresolved = models.IntegerField()
+    unknown = models.IntegerField()
+    running = models.IntegerField()
+    queue = models.IntegerField()
+
+    class Meta:
+        db_table = "collection_stats"
+        verbose_name_plural = "collection stats"
+        ordering = ["collection_id", "time"]
+        indexes = [models.Index(fields=["collection", "time"], name="ix_collection_stats_time")]
+
+    def __str__(self) -> str:
+        return f"{self.collection_id} at {self.time:%Y-%m-%d %H:%M}"

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Count, F
+from django.utils import timezone
+
+from builds.models import CollectionStats
+from builds.services.scheduler import candidates
+from packages.models import Collection, Package
+from packages.states import PackageState
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,45 @@ FROM per_arch, total
 """
 
 
+def record_collection_stats(now: datetime) -> int:
+    """Append each collection's state counts (tracked, unblocked packages) and queue length
+    (the scheduler's candidates) for the plots; returns the rows written."""
+    counts: dict[int, dict[str, int]] = {}
+    by_state = Package.objects.tracked().with_state().values("collection_id", "state")  # type: ignore[misc]
+    for row in by_state.annotate(n=Count("id")):
+        counts.setdefault(row["collection_id"], {})[row["state"]] = row["n"]
+    running = dict(
+        Package.objects.tracked()
+        .exclude(last_build=F("last_complete_build"))
+        .exclude(last_build__isnull=True)
+        .values_list("collection_id")
+        .annotate(n=Count("id"))
+        .values_list("collection_id", "n")
+    )
+    queued = dict(
+        candidates()
+        .order_by()
+        .values_list("collection_id")
+        .annotate(n=Count("id"))
+        .values_list("collection_id", "n")
+    )
+    snapshots = [
+        CollectionStats(
+            collection_id=collection_id,
+            time=now,
+            ok=counts.get(collection_id, {}).get(PackageState.OK, 0),
+            failing=counts.get(collection_id, {}).get(PackageState.FAILING, 0),
+            unresolved=counts.get(collection_id, {}).get(PackageState.UNRESOLVED, 0),
+            unknown=counts.get(collection_id, {}).get(PackageState.UNKNOWN, 0),
+            running=running.get(collection_id, 0),
+            queue=queued.get(collection_id, 0),
+        )
+        for collection_id in Collection.objects.values_list("pk", flat=True)
+    ]
+    CollectionStats.objects.bulk_create(snapshots)
+    return len(snapshots)
+
+
 @transaction.atomic
 def refresh_stats() -> None:
     """Recompute the package/build totals and the per-package Koji time consumption.
@@ -43,4 +90,7 @@ def refresh_stats() -> None:
         cursor.execute("DELETE FROM resource_consumption_stats")
         cursor.execute(RESOURCE_SQL)
         rows = cursor.rowcount
-    logger.info("statistics refreshed: %s resource rows", rows)
+    collections = record_collection_stats(timezone.now())
+    logger.info(
+        "statistics refreshed: %s resource rows, %s collection snapshots", rows, collections
+    )

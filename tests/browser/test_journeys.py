@@ -21,6 +21,7 @@ def distribution(transactional_db):
     bash = make_package("bash", f43, tracked=True, resolved=True)
     build = make_build(bash, hours_ago=30, version="5.2.32", release="1.fc43", deps_resolved=True)
     make_task(build, arch="x86_64")
+    make_build(bash, state=BuildState.FAILED, hours_ago=20, version="5.2.32", release="1.fc43")
     running = make_build(bash, state=BuildState.RUNNING, hours_ago=1)
     zsh = make_package("zsh", f43, tracked=True, resolved=True)
     make_build(zsh, state=BuildState.FAILED, hours_ago=3)
@@ -71,6 +72,7 @@ def test_browsing_from_the_list_to_a_package_and_its_build(page, live_server, di
     expect(why.get_by_role("heading")).to_have_text("Why and when will this build?")
     expect(why.locator(".verdict")).to_contain_text("Held back by: not schedulable")
     expect(why).to_contain_text("Package has a running build")
+    expect(page.locator("figure.plot canvas").first).to_be_visible()  # drawn by uPlot
     shoot("package")
     page.get_by_role("link", name="details").last.click()
     expect(page.locator("h1")).to_contain_text("Scratch build of")

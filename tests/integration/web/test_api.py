@@ -91,6 +91,7 @@ def test_the_openapi_description_names_every_api_route(client):
     assert set(document["paths"]) == {
         "/api/v1/packages",
         "/api/v1/packages/{name}",
+        "/api/v1/packages/{name}/why",
         "/api/v1/collections/diff/{first}/{second}",
         "/api/v1/builds/{id}",
     }

@@ -80,6 +80,6 @@ def counts(client, build: int) -> dict[str, int]:
 def test_query_counts_are_small_and_do_not_grow_with_the_rows(client):
     build = grow(0, 3)
     few = counts(client, build)
-    assert max(few.values()) <= 15, few
+    assert max(few.values()) <= 25, few  # the package page with its why panel is the most
     grow(3, 12)
     assert counts(client, build) == few, "a page's query count grew with its rows"
