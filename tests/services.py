@@ -120,28 +120,21 @@ class Host:
 
     def start(self, command: str, *args: str) -> subprocess.Popen[bytes]:
         """Start ``manage.py COMMAND ARGS`` in a new process group, its output to a log."""
-        with open(self.log_path(command), "ab") as out:
+        return self.spawn(command, [sys.executable, "manage.py", command, *args])
+
+    def spawn(self, label: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        """Start a program in a new process group, its output to ``<host>-<label>.log``."""
+        with open(self.log_path(label), "ab") as out:
             process = subprocess.Popen(
-                [sys.executable, "manage.py", command, *args],
+                argv,
                 cwd=ROOT,
                 env=self.env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self.processes[command] = process
+        self.processes[label] = process
         return process
-
-    def start_workers(self, timeout: float = 120) -> None:
-        """Start ``manage.py qcluster`` and wait until the cluster says it runs."""
-        process = self.start("qcluster")
-        wait_for(
-            lambda: " running." in self.log("qcluster") or process.poll() is not None,
-            timeout=timeout,
-            what=f"the workers of {self.name}",
-        )
-        if process.poll() is not None:
-            raise AssertionError(f"qcluster of {self.name} ended:\n{self.log('qcluster')}")
 
     def run(self, command: str, *args: str, timeout: float = 180) -> str:
         """Run ``manage.py COMMAND ARGS`` to its end on this host; its output (fails on
@@ -193,6 +186,19 @@ class Host:
         for path in sorted(self.directory.glob(f"{self.name}-*.log")):
             parts.append(f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}")
         return "\n".join(parts)
+
+
+def start_workers(*hosts: Host, timeout: float = 120) -> None:
+    """Start ``manage.py qcluster`` on each host; wait until every cluster says it runs."""
+    for host in hosts:
+        host.start("qcluster")
+    for host in hosts:
+        wait_for(
+            lambda host=host: " running." in host.log("qcluster"),  # type: ignore[misc]
+            timeout=timeout,
+            what=f"the workers of {host.name}",
+            diagnose=host.logs,
+        )
 
 
 def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:

@@ -27,12 +27,12 @@ from resolution.models import ResolutionChange, ResolutionChunk, ResolutionRun, 
 from tests.conftest import use_kojisim
 from tests.services import (
     Deployment,
-    Host,
     deployment,
     reachable,
     redis_queue,
     redis_queue_length,
     service_env,
+    start_workers,
     wait_for,
     write_config,
 )
@@ -80,18 +80,6 @@ def cluster(hub, tmp_path) -> Iterator[tuple[Deployment, str]]:
         )
         with deployment(tmp_path / "hosts", env) as running:
             yield running, name
-
-
-def start_workers(*hosts: Host) -> None:
-    for host in hosts:
-        host.start("qcluster")
-    for host in hosts:
-        wait_for(
-            lambda host=host: " running." in host.log("qcluster"),
-            timeout=120,
-            what=f"the workers of {host.name}",
-            diagnose=host.logs,
-        )
 
 
 def touched(cachedir: Path) -> bool:
