@@ -43,7 +43,7 @@ pytestmark = [
 ]
 
 OVERDUE = 3  # seconds after which the repo check re-enqueues an open chunk
-LATENCY = 1.5  # seconds kojisim waits before serving each repodata file
+LATENCY = 3.0  # seconds kojisim waits before serving each repodata file
 
 
 @pytest.fixture
