@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -199,10 +198,15 @@ def test_a_library_update_rebuilds_its_dependents_and_reports_the_one_that_break
 
     after = states(f42)
     assert after == {**before, "foo": "failing"}
-    time.sleep(2)  # a last message published after the build resolver's commit
-    package_messages = [
-        (body["name"], body["old"], body["new"], body["collection"])
-        for topic, body in koschei_messages()
-        if topic == "koschei.package.state.change"
-    ]
-    assert package_messages == [("foo", "ok", "failing", "f42")]
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    def package_messages() -> list[tuple[str, str, str, str]]:
+        received.extend(koschei_messages())
+        return [
+            (body["name"], body["old"], body["new"], body["collection"])
+            for topic, body in received
+            if topic == "koschei.package.state.change"
+        ]
+
+    wait_for(package_messages, timeout=30, what="Koschei's package state change message")
+    assert package_messages() == [("foo", "ok", "failing", "f42")]
