@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 ARGS ?=
 
 .PHONY: bootstrap test lint fmt typecheck pytest demo run worker migrate clean bench \
-	bench-resolution bench-scheduler
+	bench-resolution bench-scheduler bench-web
 
 bootstrap:
 	scripts/bootstrap
@@ -36,7 +36,7 @@ demo: bootstrap
 
 # Benchmarks print name=value figures; ARGS passes options, e.g.
 # make bench-resolution ARGS="--sources 300"  (see python -m bench.resolution --help)
-bench: bench-resolution bench-scheduler
+bench: bench-resolution bench-scheduler bench-web
 
 bench-resolution:
 	@$(PY) -m bench.resolution $(ARGS)
@@ -44,6 +44,10 @@ bench-resolution:
 # make bench-scheduler ARGS="--packages 3000"  (see python -m bench.scheduler --help)
 bench-scheduler:
 	@$(PY) -m bench.scheduler $(ARGS)
+
+# make bench-web ARGS="--packages 3000 --requests 50"  (see python -m bench.web --help)
+bench-web:
+	@$(PY) -m bench.web $(ARGS)
 
 run:
 	$(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)

@@ -66,6 +66,10 @@ DEFAULTS: dict[str, Any] = {
         # package unresolved.  1 accepts any shrink; an empty repo, or one with none of
         # the build group's packages, is suspicious whatever this says.
         "suspicious_repo_shrink": 0.5,
+        # Not upstream: seconds after which the repo check enqueues again a resolution
+        # chunk still open (its task was lost, e.g. with a killed worker host: Redis does
+        # not deliver a task twice).  Longer than a chunk takes on a busy worker.
+        "chunk_overdue_seconds": 900,
     },
     "priorities": {
         "newly_added": 3000,

@@ -26,6 +26,14 @@ def env_flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_count(name: str, default: int) -> int:
+    """A positive whole number from the environment, or a start-up error naming it."""
+    value = ENV.get(name, str(default)).strip()
+    if not value.isdigit() or int(value) < 1:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 try:
     KOSCHEI = load_for_process()
 except ConfigError as exc:
@@ -210,13 +218,19 @@ OIDC_TIMEOUT = 10  # seconds for each call to the provider
 
 # django-q2: PostgreSQL (Django ORM) broker by default; Redis when KOSCHEI_REDIS_URL is set.
 # `retry` must exceed `timeout`, or a slow task is handed to a second worker while running.
+# `retry` redelivers only on the ORM broker: Redis has no delivery receipts, so the tasks a
+# host has taken (running, and up to `queue_limit` waiting for its workers) die with it.
+# Koschei re-does such work itself: the repo check re-enqueues overdue resolution chunks,
+# polling syncs running builds, the next scheduler run makes the next decision.
+# KOSCHEI_QUEUE_NAME names the queue (the Redis key prefix, and the salt task signatures
+# use): every process of one deployment shares it, two deployments on one Redis differ.
 Q_CLUSTER: dict[str, object] = {
-    "name": "koschei",
-    "workers": int(ENV.get("KOSCHEI_WORKERS", "2")),
+    "name": ENV.get("KOSCHEI_QUEUE_NAME") or "koschei",
+    "workers": env_count("KOSCHEI_WORKERS", 2),
     "timeout": 1800,
     "retry": 2400,
     "max_attempts": 3,
-    "queue_limit": 50,
+    "queue_limit": env_count("KOSCHEI_QUEUE_LIMIT", 50),
     "bulk": 10,
     "catch_up": False,
     "orm": "default",

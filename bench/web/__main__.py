@@ -33,11 +33,11 @@ CHANGES = """
 INSERT INTO dependency (name, epoch, version, release, arch)
     SELECT 'libbench', 0, format('1.%%s', i), '1.fc42', 'x86_64' FROM generate_series(1, 20) i;
 INSERT INTO applied_change (build_id, prev_dep_id, curr_dep_id, distance)
-    SELECT b.id,
-           (SELECT id FROM dependency WHERE name = 'libbench' AND version = '1.' || (1 + b.id %% 10)),
-           (SELECT id FROM dependency WHERE name = 'libbench' AND version = '1.' || (11 + b.id %% 10)),
-           1 + b.id %% 5
-    FROM build b WHERE b.state = 5 AND b.id %% 7 = 0;
+    SELECT b.id, prev.id, curr.id, 1 + b.id %% 5
+    FROM build b
+    JOIN dependency prev ON prev.name = 'libbench' AND prev.version = '1.' || (1 + b.id %% 10)
+    JOIN dependency curr ON curr.name = 'libbench' AND curr.version = '1.' || (11 + b.id %% 10)
+    WHERE b.state = 5 AND b.id %% 7 = 0;
 INSERT INTO unapplied_change (package_id, prev_dep_id, curr_dep_id, distance)
     SELECT p.id, (SELECT min(id) FROM dependency), (SELECT max(id) FROM dependency), 2
     FROM package p WHERE p.id %% 11 = 0;

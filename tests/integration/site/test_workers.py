@@ -23,7 +23,11 @@ def settings_value(expression: str, **env: str) -> str:
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='koschei_site.settings'; "
         f"django.setup(); from django.conf import settings; print({expression})"
     )
-    inherited = {k: v for k, v in os.environ.items() if k != "KOSCHEI_REDIS_URL"}
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"KOSCHEI_REDIS_URL", "KOSCHEI_QUEUE_NAME", "KOSCHEI_QUEUE_LIMIT"}
+    }
     environment = {**inherited, "KOSCHEI_DEBUG": "1", "KOSCHEI_CONFIG": "", **env}
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -49,6 +53,25 @@ def test_koschei_redis_url_switches_the_broker_to_redis():
         KOSCHEI_REDIS_URL="redis://127.0.0.1:6379/3",
     )
     assert value == "redis://127.0.0.1:6379/3 False"
+
+
+def test_the_queue_name_and_the_tasks_a_host_takes_ahead_come_from_the_environment():
+    value = settings_value(
+        "settings.Q_CLUSTER['name'], settings.Q_CLUSTER['queue_limit']",
+        KOSCHEI_QUEUE_NAME="koschei-staging",
+        KOSCHEI_QUEUE_LIMIT="4",
+    )
+    assert value == "koschei-staging 4"
+    assert settings_value("settings.Q_CLUSTER['name'], settings.Q_CLUSTER['queue_limit']") == (
+        "koschei 50"
+    )
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-2"])
+def test_a_bad_worker_count_stops_the_start_with_the_variables_name(value):
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        settings_value("settings.Q_CLUSTER", KOSCHEI_WORKERS=value)
+    assert "KOSCHEI_WORKERS must be a whole number of at least 1" in failed.value.stderr
 
 
 def test_retry_is_longer_than_timeout_so_slow_tasks_are_not_run_twice():
