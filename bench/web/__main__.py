@@ -29,18 +29,19 @@ from bench.scheduler.data import Size, generate
 ROOT = Path(__file__).resolve().parents[2]
 TARGET_P95_MS = 50.0
 
+# executed without parameters: % is a plain character here
 CHANGES = """
 INSERT INTO dependency (name, epoch, version, release, arch)
-    SELECT 'libbench', 0, format('1.%%s', i), '1.fc42', 'x86_64' FROM generate_series(1, 20) i;
+    SELECT 'libbench', 0, format('1.%s', i), '1.fc42', 'x86_64' FROM generate_series(1, 20) i;
 INSERT INTO applied_change (build_id, prev_dep_id, curr_dep_id, distance)
-    SELECT b.id, prev.id, curr.id, 1 + b.id %% 5
+    SELECT b.id, prev.id, curr.id, 1 + b.id % 5
     FROM build b
-    JOIN dependency prev ON prev.name = 'libbench' AND prev.version = '1.' || (1 + b.id %% 10)
-    JOIN dependency curr ON curr.name = 'libbench' AND curr.version = '1.' || (11 + b.id %% 10)
-    WHERE b.state = 5 AND b.id %% 7 = 0;
+    JOIN dependency prev ON prev.name = 'libbench' AND prev.version = '1.' || (1 + b.id % 10)
+    JOIN dependency curr ON curr.name = 'libbench' AND curr.version = '1.' || (11 + b.id % 10)
+    WHERE b.state = 5 AND b.id % 7 = 0;
 INSERT INTO unapplied_change (package_id, prev_dep_id, curr_dep_id, distance)
     SELECT p.id, (SELECT min(id) FROM dependency), (SELECT max(id) FROM dependency), 2
-    FROM package p WHERE p.id %% 11 = 0;
+    FROM package p WHERE p.id % 11 = 0;
 ANALYZE;
 """
 
@@ -102,7 +103,10 @@ def start_server(args: argparse.Namespace, port: int) -> subprocess.Popen[bytes]
         KOSCHEI_SSL_REDIRECT="0",
         KOSCHEI_LOG_LEVEL="WARNING",
         KOSCHEI_DATABASE_URL=database_url(args.database),
+        KOSCHEI_STATIC_ROOT=str(ROOT / "var" / "bench-web-static"),
     )
+    collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"]
+    subprocess.run(collect, cwd=ROOT, env=env, check=True, timeout=300)  # noqa: S603
     gunicorn = Path(sys.executable).parent / "gunicorn"
     command = [str(gunicorn), "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)]
     server = subprocess.Popen([*command, "koschei_site.wsgi"], cwd=ROOT, env=env)  # noqa: S603
@@ -148,13 +152,15 @@ def run(args: argparse.Namespace) -> None:
     names: list[str] = data["names"]  # type: ignore[assignment]
     builds: list[int] = data["builds"]  # type: ignore[assignment]
     rng = random.Random(42)
+    listing = "/packages?collection=f42"
+    page_count = max(1, int(args.packages * 0.9) // 100)  # 95% tracked, 1% blocked: all full
     affected = (
         "/affected-by/libbench?collection=f42&epoch1=0&version1=1.5&release1=1.fc42"
         "&epoch2=0&version2=1.15&release2=1.fc42"
     )
     pages: dict[str, Callable[[int], str]] = {
         "package_list": lambda i: "/packages?collection=f42",
-        "package_list_page": lambda i: f"/packages?collection=f42&page={1 + rng.randrange(250)}",
+        "package_list_page": lambda i: f"{listing}&page={rng.randrange(page_count) + 1}",
         "package_list_sorted": lambda i: "/packages?collection=f42&order_by=-current_priority",
         "package_detail": lambda i: f"/package/{names[i % len(names)]}",
         "build_detail": lambda i: f"/build/{builds[i % len(builds)]}",
