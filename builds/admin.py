@@ -12,6 +12,7 @@ from django.utils.html import format_html
 
 from builds.models import (
     Build,
+    CollectionStats,
     KojiTask,
     RepoMapping,
     ResourceConsumptionStats,
@@ -96,8 +97,8 @@ class BuildAdmin(ReadOnlyAdmin):
         "started",
         "finished",
         "epoch",
-        "version",
-        "release",
+        "version_release",
+        "duration",
         "repo_id",
         "real",
         "untagged",
@@ -106,7 +107,7 @@ class BuildAdmin(ReadOnlyAdmin):
         "deps_resolved",
         "infra_failure",
     )
-    readonly_fields = ("koji_task",)
+    readonly_fields = ("koji_task", "version_release", "duration")
     inlines = (KojiTaskInline,)
     actions = ("cancel",)
 
@@ -124,6 +125,16 @@ class BuildAdmin(ReadOnlyAdmin):
     @admin.display(description="infra failure", boolean=True)
     def infra(self, obj: Build) -> bool:
         return obj.is_infra_failure
+
+    @admin.display(description="version-release")
+    def version_release(self, obj: Build) -> str:
+        return f"{obj.version}-{obj.release}" if obj.version else "-"
+
+    @admin.display(description="duration")
+    def duration(self, obj: Build) -> str:
+        if obj.finished is None:
+            return "running" if obj.state == BuildState.RUNNING else "-"
+        return str(obj.finished - obj.started).split(".")[0]
 
     @admin.display(description="Koji task")
     def koji_task(self, obj: Build) -> str:
@@ -208,6 +219,26 @@ class ResourceConsumptionStatsAdmin(ReadOnlyAdmin):
         if obj.time_percentage is None:
             return "-"
         return f"{obj.time_percentage * 100:.2f} %"
+
+
+@admin.register(CollectionStats)
+class CollectionStatsAdmin(ReadOnlyAdmin):
+    """Each collection's package states and queue at every statistics refresh (the plots)."""
+
+    list_display = (
+        "time",
+        "collection",
+        "ok",
+        "failing",
+        "unresolved",
+        "unknown",
+        "running",
+        "queue",
+    )
+    list_filter = ("collection",)
+    list_select_related = ("collection",)
+    ordering = ("-time",)
+    show_full_result_count = False
 
 
 @admin.register(RepoMapping)

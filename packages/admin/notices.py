@@ -47,7 +47,7 @@ class LogEntryAdmin(ReadOnlyAdmin):
     """The audit log: append-only, so operators may only read it."""
 
     list_display = ("timestamp", "environment", "user", "base", "message")
-    list_filter = ("environment", "timestamp")
+    list_filter = ("environment", "timestamp", ("base", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("user", "base")
     search_fields = ("message", "user__username", "base__name")
     ordering = ("-id",)

@@ -38,6 +38,7 @@ from tests.factories import (
     make_dependency,
     make_group,
     make_package,
+    make_resolution_change,
     make_task,
 )
 
@@ -340,3 +341,25 @@ def test_deleting_a_group_confirms_with_a_summary_not_every_membership(operator_
     response = operator_client.get(url(PackageGroup, "delete", group.pk))
     assert response.status_code == 200
     assert "Group alice/tools with its memberships and maintainers" in response.content.decode()
+
+
+def test_the_package_admin_is_an_operations_console(client, staff_user, collection):
+    staff_user.is_superuser = True
+    staff_user.save()
+    client.force_login(staff_user)
+    bash = make_package("bash", collection, tracked=True, resolved=True)
+    build = make_build(bash, hours_ago=3, version="5.2", release="1.fc42", deps_resolved=True)
+    make_resolution_change(bash, resolved=False, problems=("nothing provides <libfoo>",))
+    UnappliedChange.objects.create(package=bash, curr_dep=make_dependency("glibc", "2.41"))
+    body = client.get(f"/admin/packages/package/{bash.pk}/change/").content.decode()
+    assert "Why and when will this build?" in body  # priority terms and gates
+    assert "glibc" in body and "2.41" in body  # the changes behind its priority
+    assert "nothing provides &lt;libfoo&gt;" in body  # resolution problems, escaped
+    assert f"/admin/builds/build/?package__id__exact={bash.pk}" in body
+    assert f"/admin/packages/logentry/?base__id__exact={bash.base_id}" in body
+    builds = client.get(f"/admin/builds/build/?package__id__exact={bash.pk}")
+    assert builds.status_code == 200 and str(build.task_id) in builds.content.decode()
+    audit = client.get(f"/admin/packages/logentry/?base__id__exact={bash.base_id}")
+    assert audit.status_code == 200
+    page = client.get(f"/admin/builds/build/{build.pk}/change/").content.decode()
+    assert "5.2-1.fc42" in page and "Dependency changes since the previous build" in page
