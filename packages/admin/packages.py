@@ -250,14 +250,42 @@ class PackageAdmin(KoscheiAdmin):
             return
         self.message_user(request, f"Set {attr} to {value} on {len(changed)} package(s).")
 
+    def confirmed(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Package],
+        attr: str,
+        value: Any,
+        what: str,
+    ) -> HttpResponse | None:
+        """Apply after the operator confirmed on an intermediate page listing the packages."""
+        if "apply" in request.POST:
+            self.set_bulk(request, queryset, attr, value)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": what,
+            "opts": self.model._meta,
+            "what": what,
+            "packages": queryset.select_related("collection")[:200],
+            "count": queryset.count(),
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action": request.POST.get("action", ""),
+        }
+        return TemplateResponse(request, "admin/packages/package/confirm_bulk.html", context)
+
     @admin.action(description="Track selected packages")
-    def track(self, request: HttpRequest, queryset: QuerySet[Package]) -> None:
-        self.set_bulk(request, queryset, "tracked", True)
+    def track(self, request: HttpRequest, queryset: QuerySet[Package]) -> HttpResponse | None:
+        return self.confirmed(request, queryset, "tracked", True, "Track packages")
 
     @admin.action(description="Untrack selected packages")
-    def untrack(self, request: HttpRequest, queryset: QuerySet[Package]) -> None:
-        self.set_bulk(request, queryset, "tracked", False)
+    def untrack(self, request: HttpRequest, queryset: QuerySet[Package]) -> HttpResponse | None:
+        return self.confirmed(request, queryset, "tracked", False, "Untrack packages")
 
     @admin.action(description="Clear arch override of selected packages")
-    def clear_arch_override(self, request: HttpRequest, queryset: QuerySet[Package]) -> None:
-        self.set_bulk(request, queryset, "arch_override", None)
+    def clear_arch_override(
+        self, request: HttpRequest, queryset: QuerySet[Package]
+    ) -> HttpResponse | None:
+        what = "Clear the arch override of packages"
+        return self.confirmed(request, queryset, "arch_override", None, what)

@@ -163,12 +163,24 @@ def run_action(client, action: str, packages: list[Package], **extra: object):
     return client.post(PACKAGES, data, follow=True)
 
 
+@pytest.mark.parametrize("action", ["track", "untrack", "clear_arch_override"])
+def test_tracking_actions_ask_first_and_change_nothing_until_confirmed(
+    operator_client, collection, action
+):
+    foo = make_package("foo", collection, tracked=True, arch_override="x86_64")
+    response = run_action(operator_client, action, [foo])
+    page = text(response)
+    assert "1 selected package" in page and "foo" in page and 'name="apply"' in page
+    assert reload(foo).tracked and reload(foo).arch_override == "x86_64"
+    assert not LogEntry.objects.exists()
+
+
 def test_track_action_tracks_the_selected_packages_with_audit(
     operator_client, staff_user, collection
 ):
     foo, bar = make_package("foo", collection), make_package("bar", collection, tracked=True)
     baz = make_package("baz", collection)
-    response = run_action(operator_client, "track", [foo, bar])
+    response = run_action(operator_client, "track", [foo, bar], apply="yes")
     assert response.status_code == 200
     assert "Set tracked to True on 1 package(s)." in text(response)
     assert reload(foo).tracked and reload(bar).tracked
@@ -180,7 +192,7 @@ def test_track_action_tracks_the_selected_packages_with_audit(
 
 def test_untrack_action_untracks_with_audit(operator_client, staff_user, collection):
     foo = make_package("foo", collection, tracked=True)
-    run_action(operator_client, "untrack", [foo])
+    run_action(operator_client, "untrack", [foo], apply="yes")
     assert not reload(foo).tracked
     assert admin_messages(staff_user) == [
         "Package foo (collection f42): tracked set from True to False"
@@ -189,7 +201,7 @@ def test_untrack_action_untracks_with_audit(operator_client, staff_user, collect
 
 def test_clear_arch_override_action_clears_it_with_audit(operator_client, staff_user, collection):
     foo = make_package("foo", collection, arch_override="x86_64")
-    run_action(operator_client, "clear_arch_override", [foo])
+    run_action(operator_client, "clear_arch_override", [foo], apply="yes")
     assert reload(foo).arch_override is None
     assert admin_messages(staff_user) == [
         "Package foo (collection f42): arch_override set from x86_64 to None"
