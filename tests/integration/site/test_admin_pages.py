@@ -250,7 +250,8 @@ def test_a_non_staff_user_cannot_run_an_action(client, plain_user, collection):
     package = make_package("foo", collection)
     client.force_login(plain_user)
     response = client.post(
-        url(Package, "changelist"), {"action": "track", "_selected_action": [package.pk]}
+        url(Package, "changelist"),
+        {"action": "track", "_selected_action": [package.pk], "apply": "yes"},
     )
     assert response.status_code == 302
     package.refresh_from_db()
