@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
+from django_q.tasks import async_task
 
 from builds.models import (
     Build,
@@ -22,6 +23,8 @@ from builds.models import (
 from builds.services import request_cancel
 from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
 from koschei_site.errors import ServiceError
+from packages.admin.collections import CollectionAdmin
+from packages.models import Collection
 from packages.states import BuildState, LogEnvironment
 
 
@@ -248,3 +251,19 @@ class RepoMappingAdmin(ReadOnlyAdmin):
     list_display = ("secondary_id", "primary_id", "task_id", "failures")
     search_fields = ("=secondary_id", "=primary_id", "=task_id")
     ordering = ("-secondary_id",)
+
+
+@admin.action(description="Refresh packages and builds from Koji now")
+def refresh_from_koji(
+    modeladmin: admin.ModelAdmin[Collection], request: HttpRequest, queryset: QuerySet[Collection]
+) -> None:
+    """Queue the polling's package-list and real-build refreshes of the selected collections."""
+    ids = list(queryset.values_list("pk", flat=True))
+    for collection_id in ids:
+        async_task("builds.tasks.refresh_packages", collection_id)
+        async_task("builds.tasks.refresh_real_builds", collection_id)
+    modeladmin.message_user(request, f"Queued the Koji refresh of {len(ids)} collection(s).")
+
+
+# the collection admin (packages) gets the actions that need this app's tasks
+CollectionAdmin.actions = (*(CollectionAdmin.actions or ()), refresh_from_koji)

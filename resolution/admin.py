@@ -11,8 +11,11 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_q.tasks import async_task
 
 from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+from packages.admin.collections import CollectionAdmin
+from packages.models import Collection
 from resolution.models import (
     AppliedChange,
     BuildrootProblem,
@@ -192,3 +195,17 @@ class SrpmRequiresAdmin(ReadOnlyAdmin):
     list_display = ("nvra", "koji_id")
     search_fields = ("nvra",)
     ordering = ("nvra",)
+
+
+@admin.action(description="Check for a new repo and resolve it now")
+def check_repos_now(
+    modeladmin: admin.ModelAdmin[Collection], request: HttpRequest, queryset: QuerySet[Collection]
+) -> None:
+    """Queue the periodic repo check (every collection) at once."""
+    async_task("resolution.tasks.check_new_repos")
+    modeladmin.message_user(
+        request, "Queued the repo check; new repos are resolved by the workers."
+    )
+
+
+CollectionAdmin.actions = (*(CollectionAdmin.actions or ()), check_repos_now)
