@@ -35,6 +35,7 @@ def status(call: Call) -> dict[str, Any]:
         ],
         "pending_regens": {state.tags[t].name: when for t, when in sim.repos.pending.items()},
         "faults": sim.faults.rules(),
+        "faults_fired": sim.faults.fired(),
         "hub_url": sim.hub_url,
         "topurl": sim.files_url,
     }
