@@ -36,8 +36,16 @@ from django.utils import timezone
 from builds import koji
 from builds.arches import koji_load
 from builds.koji import KojiSessions
+from builds.koji_submission import SubmissionUnclear
 from builds.models import Build, SubmissionClaim
-from builds.services.submit import package_arches, submit_build
+from builds.services.submit import (
+    Submission,
+    find_submitted,
+    package_arches,
+    prepare_submission,
+    record_build,
+    submit_prepared,
+)
 from packages.models import Package, PackageQuerySet
 from packages.states import SkipReason
 
@@ -158,7 +166,7 @@ def schedule_build(*, sessions: KojiSessions, dry_run: bool = False) -> Schedule
     if not scheduler_config().get("enabled", True):
         return ScheduleDecision(Outcome.DISABLED, reason="services.scheduler.enabled is false")
     if not dry_run:
-        expire_claims()
+        settle_claims(sessions=sessions)
     if busy_builds() >= max_builds():
         return ScheduleDecision(Outcome.MAX_BUILDS, reason=f"{max_builds()} builds running")
     limit = int(scheduler_config().get("max_candidates") or 50)
@@ -280,26 +288,36 @@ def claim_package(package: Package) -> Claim:
 def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -> Build | None:
     """Submit a claimed package (Koji outside any transaction), then drop the claim.
 
-    The claim is dropped whatever happens, so a refused build is tried again by a later
-    decision; ``builds.koji.submit_build`` already finds a task whose reply was lost.
+    What is submitted is kept in the claim before Koji's ``build`` is called.  A build
+    Koji refused drops the claim, so a later decision tries again; when Koji may have made
+    the task and cannot say (``SubmissionUnclear``), the claim stays, marked, for
+    :func:`settle_claims`.  The build row is written and the claim deleted in one
+    transaction.
     """
+    claims = SubmissionClaim.objects.filter(package=package)
     try:
-        build = submit_build(
+        submission = prepare_submission(
             package=package,
             sessions=sessions,
             arch_override=None if "noarch" in arches else arches,
         )
-    except BaseException:
-        SubmissionClaim.objects.filter(package=package).delete()
+        if submission is not None:
+            claims.update(submission=submission.as_json())
+            task_id = submit_prepared(submission=submission, sessions=sessions)
+    except SubmissionUnclear:
+        claims.update(outcome_unknown=True)
         raise
+    except BaseException:
+        claims.delete()
+        raise
+    if submission is None:
+        claims.delete()
+        return None
     with transaction.atomic():
-        if build is not None:
-            Package.objects.filter(pk=package.pk).update(
-                scheduler_skip_reason=None, manual_priority=0
-            )
-        SubmissionClaim.objects.filter(package=package).delete()
-    if build is not None:
-        logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
+        build = record_build(package=package, submission=submission, task_id=task_id)
+        Package.objects.filter(pk=package.pk).update(scheduler_skip_reason=None, manual_priority=0)
+        claims.delete()
+    logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
     return build
 
 
@@ -318,11 +336,44 @@ def persist_skip(package: Package, reason: SkipReason) -> None:
     logger.info("scheduler skipped %s: %s", package, reason.label)
 
 
-def expire_claims() -> int:
-    """Drop the claims of schedulers that died mid-submission; how many."""
+def expire_claims() -> list[SubmissionClaim]:
+    """Drop the stale claims that never reached Koji's ``build`` (the database part of
+    :func:`settle_claims`); the claims to look for in Koji: stale or outcome unknown."""
     timeout = timedelta(seconds=float(scheduler_config().get("claim_timeout") or 3600))
-    stale = SubmissionClaim.objects.filter(claimed_at__lt=timezone.now() - timeout)
-    count, _ = stale.delete()
+    stale = SubmissionClaim.objects.filter(
+        Q(claimed_at__lt=timezone.now() - timeout) | Q(outcome_unknown=True)
+    )
+    count, _ = stale.filter(submission__isnull=True).delete()
     if count:
         logger.warning("dropped %d stale submission claims", count)
-    return count
+    return list(stale.select_related("package__collection"))
+
+
+def settle_claims(*, sessions: KojiSessions) -> int:
+    """Settle the claims of schedulers that died mid-submission, or whose submission's
+    outcome was unknown: a task Koji made for one becomes its RUNNING build, never a second
+    submission; a claim Koji has no task for is dropped.  Returns the claims settled.
+
+    A Koji failure raises KojiError and leaves the claims to the next decision.
+    """
+    settled = 0
+    for claim in expire_claims():
+        submission = Submission.from_json(claim.submission or {})
+        task_id = find_submitted(submission=submission, sessions=sessions)
+        with transaction.atomic():
+            if not SubmissionClaim.objects.select_for_update().filter(pk=claim.pk).exists():
+                continue  # another scheduler settled it meanwhile
+            if task_id is not None:
+                record_build(package=claim.package, submission=submission, task_id=task_id)
+                Package.objects.filter(pk=claim.pk).update(
+                    scheduler_skip_reason=None, manual_priority=0
+                )
+            SubmissionClaim.objects.filter(pk=claim.pk).delete()
+        settled += 1
+        logger.warning(
+            "settled the claim on %s of %s: %s",
+            claim.package,
+            claim.owner,
+            f"Koji made task {task_id}" if task_id else "Koji made no task",
+        )
+    return settled

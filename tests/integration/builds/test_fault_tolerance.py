@@ -1,0 +1,258 @@
+"""Fault tolerance (DESIGN 12): a faulty Koji, killed workers and a lost message broker lose
+no build, submit none twice, leave no half-written state, and the next runs catch up.
+
+Everything runs against kojisim over HTTP (faults injected through its ``sim.*`` API) and
+the real PostgreSQL; workers that are killed run the real task functions in their own
+processes (``tests/workers.py``).
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from builds.koji import KojiSessions, KojiUnavailable
+from builds.koji_submission import SubmissionUnclear
+from builds.models import Build, KojiTask, SubmissionClaim
+from builds.services.build_sync import Outcome as SyncOutcome
+from builds.services.build_sync import sync_builds
+from builds.services.cancel import request_cancel
+from builds.services.scheduler import Outcome, schedule_build
+from builds.services.submit import submit_build
+from packages.models import Collection, Package
+from packages.states import BuildState, KojiTaskState, LogEnvironment
+from tests.conftest import use_kojisim
+from tests.workers import Worker, task_call, wait_until, waiting_for_lock, worker_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+SMALL = Path(__file__).resolve().parents[3] / "kojisim" / "scenarios" / "small.yaml"
+OFF = -100_000  # far below the threshold
+
+
+@pytest.fixture
+def hub(kojisim_server, settings, tmp_path):
+    """A private small-scenario kojisim whose simulated clock starts now (frozen), so the
+    builds it makes are recent and a finished package is not due again at once."""
+    scenario = yaml.safe_load(SMALL.read_text())
+    scenario["start"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = tmp_path / "small-now.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    server = kojisim_server(path, speed=0.0)
+    use_kojisim(settings, server)
+    config = copy.deepcopy(settings.KOSCHEI)
+    config["directories"]["cachedir"] = str(tmp_path / "cache")
+    settings.KOSCHEI = config
+    return server
+
+
+@pytest.fixture
+def f42(hub, sudo_user):
+    """Collection f42: every package tracked, resolved, built recently, below the threshold."""
+    call_command("create-collection", "f42", "-d", "F", "-t", "f42", "--dest-tag", "f42")
+    call_command("refresh-packages", "f42")
+    Package.objects.filter(collection__name="f42", blocked=False).update(tracked=True)
+    call_command("refresh-builds", "f42")
+    repo_id = hub.session().getRepo("f42-build")["id"]
+    Collection.objects.filter(name="f42").update(latest_repo_id=repo_id, latest_repo_resolved=True)
+    Build.objects.update(started=timezone.now() - timedelta(hours=1))
+    Package.objects.update(resolved=True, manual_priority=OFF)
+    return Collection.objects.get(name="f42")
+
+
+@pytest.fixture
+def sessions(hub):
+    own = KojiSessions.from_settings()
+    yield own
+    own.close()
+
+
+def package(name: str) -> Package:
+    return Package.objects.select_related("collection").get(name=name, collection__name="f42")
+
+
+def due(*names: str) -> None:
+    Package.objects.filter(collection__name="f42", name__in=names).update(manual_priority=1000)
+
+
+def scratch_tasks(hub, name: str | None = None) -> list[dict]:
+    """Koji's scratch build tasks (of one package), oldest first."""
+    tasks = hub.session().listTasks(opts={"method": "build", "decode": True})
+    scratch = [t for t in tasks if (t["request"][2:3] or [{}])[0].get("scratch")]
+    if name is not None:
+        scratch = [t for t in scratch if f"/packages/{name}/" in t["request"][0]]
+    return sorted(scratch, key=lambda t: t["id"])
+
+
+def running(name: str) -> list[Build]:
+    return list(Build.objects.filter(package=package(name), state=BuildState.RUNNING))
+
+
+# -- submissions whose outcome is unclear -------------------------------------------------
+
+
+def test_a_lost_reply_is_never_matched_to_an_older_task_of_the_same_srpm(f42, hub, sessions):
+    first = submit_build(package=package("foo"), sessions=sessions)
+    hub.sim("finishTasks", [first.task_id], "CLOSED")
+    hub.sim("addFault", {"kind": "drop", "method": "build", "count": -1})
+    with pytest.raises(KojiUnavailable, match="submit_build"):
+        submit_build(package=package("foo"), sessions=sessions)
+    assert [t["id"] for t in scratch_tasks(hub, "foo")] == [first.task_id]
+    assert list(Build.objects.filter(task_id=first.task_id)) == [first]
+
+
+def test_a_submission_koji_cannot_account_for_keeps_its_claim_until_koji_can(f42, hub, sessions):
+    due("foo")
+    # Every try of build runs and loses its reply; once the (delayed) first try has reached
+    # Koji, listing tasks fails too, so nobody can tell whether the task exists.
+    hub.sim("addFault", {"kind": "latency", "method": "build", "delay": 2, "count": 1})
+    hub.sim("addFault", {"kind": "drop_after", "method": "build", "count": -1})
+
+    def break_the_look_up():
+        if wait_until(lambda: hub.sim("status")["faults_fired"].get("latency", 0) == 1, 60):
+            hub.sim("addFault", {"kind": "http500", "method": "listTasks", "count": -1})
+
+    breaker = threading.Thread(target=break_the_look_up)
+    breaker.start()
+    try:
+        with pytest.raises(SubmissionUnclear, match="whether the task exists is unknown"):
+            schedule_build(sessions=sessions)
+    finally:
+        breaker.join(90)
+    claim = SubmissionClaim.objects.get()
+    assert claim.outcome_unknown and claim.submission["srpm_url"].endswith("foo-1.0-1.fc42.src.rpm")
+    hub.sim("clearFaults")
+    assert len(scratch_tasks(hub, "foo")) == 1 and running("foo") == []
+    # Koji still cannot say: the claim stays, nothing is submitted.
+    hub.sim("addFault", {"kind": "http500", "method": "listTasks", "count": -1})
+    with pytest.raises(KojiUnavailable):
+        schedule_build(sessions=sessions)
+    assert SubmissionClaim.objects.filter(outcome_unknown=True).count() == 1
+    hub.sim("clearFaults")
+    decision = schedule_build(sessions=sessions)
+    (task,) = scratch_tasks(hub, "foo")
+    assert [b.task_id for b in running("foo")] == [task["id"]]
+    assert decision.outcome is Outcome.NOTHING and not SubmissionClaim.objects.exists()
+
+
+def dead_scheduler(hub, tmp_path, *, koji_runs_the_build: bool) -> None:
+    """A scheduler process killed while Koji holds its build call (delayed by latency):
+    its claim, with what it submitted, stays; Koji runs the call, or drops it."""
+    hub.sim("addFault", {"kind": "latency", "method": "build", "delay": 4, "count": 1})
+    if not koji_runs_the_build:
+        hub.sim("addFault", {"kind": "drop", "method": "build", "count": 1})
+    worker = Worker(
+        worker_env(tmp_path), task_call("builds.tasks.schedule_builds"), tmp_path / "sched.log"
+    )
+    try:
+        held = wait_until(
+            lambda: SubmissionClaim.objects.filter(submission__isnull=False).exists(), 60
+        )
+        assert held, worker.output()
+        assert wait_until(lambda: hub.sim("status")["faults_fired"].get("latency", 0) == 1, 10)
+    finally:
+        worker.kill()
+
+
+@pytest.mark.parametrize("koji_runs_the_build", [True, False])
+def test_a_claim_left_by_a_killed_scheduler_is_settled_from_koji_never_submitted_twice(
+    f42, hub, sessions, tmp_path, koji_runs_the_build
+):
+    due("foo")
+    dead_scheduler(hub, tmp_path, koji_runs_the_build=koji_runs_the_build)
+    expected = 1 if koji_runs_the_build else 0
+    assert wait_until(lambda: len(scratch_tasks(hub, "foo")) == expected, 15)
+    claim = SubmissionClaim.objects.get()
+    assert not claim.outcome_unknown and running("foo") == []
+    # Before its timeout the claim holds the package back...
+    assert schedule_build(sessions=sessions).outcome is Outcome.NOTHING
+    assert len(scratch_tasks(hub, "foo")) == expected
+    # ...after it, the task Koji made becomes the build; without one, foo is submitted.
+    SubmissionClaim.objects.update(claimed_at=timezone.now() - timedelta(hours=2))
+    decision = schedule_build(sessions=sessions)
+    (task,) = scratch_tasks(hub, "foo")
+    assert [b.task_id for b in running("foo")] == [task["id"]]
+    assert decision.outcome is (Outcome.NOTHING if koji_runs_the_build else Outcome.SUBMITTED)
+    assert not SubmissionClaim.objects.exists()
+    assert schedule_build(sessions=sessions).outcome is Outcome.NOTHING
+    assert len(scratch_tasks(hub, "foo")) == 1
+
+
+# -- build sync: Koji's faults are never the build's --------------------------------------
+
+
+def test_a_fault_of_koji_reading_a_task_result_is_not_taken_for_the_tasks(f42, hub, sessions):
+    build = submit_build(package=package("foo"), sessions=sessions)
+    hub.sim("finishTasks", [build.task_id], "FAILED")
+    hub.sim("addFault", {"kind": "fault", "method": "getTaskResult", "code": 1001, "count": -1})
+    with pytest.raises(KojiUnavailable, match="task_failed_on_infrastructure"):
+        sync_builds(sessions=sessions)
+    assert Build.objects.get(pk=build.pk).state == BuildState.RUNNING
+    hub.sim("clearFaults")
+    assert sync_builds(sessions=sessions)[SyncOutcome.FAILED] == 1
+    assert package("foo").state_string == "failing"
+
+
+def test_a_cancel_koji_could_not_carry_out_keeps_the_build_until_it_can(
+    f42, hub, sessions, staff_user
+):
+    build = submit_build(package=package("foo"), sessions=sessions)
+    hub.sim("advanceClock", 5)
+    request_cancel(build=build, user=staff_user, environment=LogEnvironment.ADMIN)
+    hub.sim("addFault", {"kind": "fault", "method": "cancelTask", "code": 1001, "count": -1})
+    with pytest.raises(KojiUnavailable, match="cancel_task"):
+        sync_builds(sessions=sessions)
+    assert Build.objects.filter(pk=build.pk, state=BuildState.RUNNING).exists()
+    assert hub.session().getTaskInfo(build.task_id)["state"] != KojiTaskState.CANCELED
+    hub.sim("clearFaults")
+    assert sync_builds(sessions=sessions)[SyncOutcome.CANCELED] == 1
+    assert hub.session().getTaskInfo(build.task_id)["state"] == KojiTaskState.CANCELED
+    assert not Build.objects.filter(pk=build.pk).exists()
+
+
+# -- workers killed mid-task ----------------------------------------------------------------
+
+
+def test_a_build_sync_killed_inside_a_builds_transaction_leaves_nothing_half_written(
+    f42, hub, sessions, tmp_path
+):
+    """The worker writes foo's end, then blocks on bar's package row (held here) after it
+    has written bar's times and arch tasks in the same transaction; SIGKILL then."""
+    foo = submit_build(package=package("foo"), sessions=sessions)
+    bar = submit_build(package=package("bar"), sessions=sessions)
+    hub.sim("finishTasks", [foo.task_id], "CLOSED")
+    hub.sim("finishTasks", [bar.task_id], "FAILED")
+    before = Package.objects.filter(name="bar").values().get()
+    with transaction.atomic():
+        Package.objects.select_for_update().get(pk=bar.package_id)
+        worker = Worker(
+            worker_env(tmp_path), task_call("builds.tasks.poll_builds"), tmp_path / "poll.log"
+        )
+        try:
+            assert wait_until(waiting_for_lock, 60), worker.output()
+        finally:
+            assert worker.kill() == -9
+    foo_done = Build.objects.get(pk=foo.pk)
+    assert foo_done.state == BuildState.COMPLETE and KojiTask.objects.filter(build=foo).count() == 2
+    assert package("foo").last_complete_build_id == foo.pk
+    # bar: as before the sync, not one of the rows its transaction wrote.
+    assert Build.objects.filter(pk=bar.pk).values("state", "finished", "repo_id").get() == {
+        "state": BuildState.RUNNING,
+        "finished": None,
+        "repo_id": None,
+    }
+    assert not KojiTask.objects.filter(build=bar).exists()
+    assert Package.objects.filter(name="bar").values().get() == before
+    # The re-run completes the work.
+    assert sync_builds(sessions=sessions)[SyncOutcome.FAILED] == 1
+    assert Build.objects.get(pk=bar.pk).state == BuildState.FAILED
+    assert KojiTask.objects.filter(build=bar).count() == 2
+    assert package("bar").state_string == "failing"
