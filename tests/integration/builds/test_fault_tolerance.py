@@ -9,6 +9,7 @@ processes (``tests/workers.py``).
 from __future__ import annotations
 
 import copy
+import importlib
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -256,3 +257,126 @@ def test_a_build_sync_killed_inside_a_builds_transaction_leaves_nothing_half_wri
     assert Build.objects.get(pk=bar.pk).state == BuildState.FAILED
     assert KojiTask.objects.filter(build=bar).count() == 2
     assert package("bar").state_string == "failing"
+
+
+# -- a run of polling, scheduling and build sync through a faulty Koji ----------------------
+
+WORKER_TASKS = (
+    ("builds.tasks", "refresh_packages", ()),
+    ("builds.tasks", "refresh_real_builds", ()),
+    ("resolution.tasks", "check_new_repos", ()),
+    ("builds.tasks", "schedule_builds", (3,)),
+    ("builds.tasks", "poll_builds", ()),
+    ("resolution.tasks", "resolve_builds", ()),
+)
+
+# Koji misbehaving for a while: each rule fires ``count`` times, in the order calls meet it.
+FAULTS = (
+    {"kind": "latency", "method": "multiCall", "delay": 0.2, "count": 15},
+    {"kind": "latency", "method": "build", "delay": 0.3, "count": 4},
+    {"kind": "fault", "method": "getTaskChildren", "code": 1001, "count": 6},
+    {"kind": "fault", "method": "getRPMHeaders", "code": 1, "string": "Traceback", "count": 4},
+    {"kind": "fault", "method": "getTaskResult", "code": 1001, "count": 4},
+    {"kind": "http500", "method": "listTagged", "count": 8},
+    {"kind": "http500", "method": "build", "count": 2},
+    {"kind": "drop", "method": "multiCall", "count": 6},
+    {"kind": "drop", "method": "listTasks", "count": 4},
+    {"kind": "drop_after", "method": "build", "count": 4},
+    {"kind": "fault", "method": "getRepo", "code": 1001, "count": 3},
+)
+KOJI_DOWN = {"kind": "drop", "method": "*", "count": -1}
+FAULTY_ROUNDS = 12
+
+
+def worker_round(failures: list[str]) -> None:
+    """Every polling, scheduling and sync task once, as workers would run them: a task that
+    raises is recorded (django-q2 stores the failure) and the others still run."""
+    for module, name, args in WORKER_TASKS:
+        try:
+            getattr(importlib.import_module(module), name)(*args)
+        except Exception as exc:
+            failures.append(f"{name}: {type(exc).__name__}")
+
+
+def converged() -> bool:
+    return not (Build.objects.running().exists() or SubmissionClaim.objects.exists()) and not (
+        Package.objects.filter(collection__name="f42", manual_priority=1000).exists()
+    )
+
+
+def build_figures(hub, due_names: list[str]) -> dict[str, int]:
+    """Koji's scratch tasks against Koschei's builds: submitted, duplicates, lost."""
+    tasks = scratch_tasks(hub)
+    per_package: dict[str, int] = {}
+    for task in tasks:
+        name = task["request"][0].rsplit("/", 1)[-1].rsplit("-", 2)[0]
+        per_package[name] = per_package.get(name, 0) + 1
+    known = set(Build.objects.values_list("task_id", flat=True))
+    untracked = [t["id"] for t in tasks if t["id"] not in known]
+    unfinished = Build.objects.running().count()
+    never_built = [n for n in due_names if n not in per_package]
+    return {
+        "builds_submitted": len(tasks),
+        "duplicates": sum(count - 1 for count in per_package.values()),
+        "lost": len(untracked) + unfinished + len(never_built),
+    }
+
+
+def test_a_run_through_a_faulty_koji_loses_no_build_submits_none_twice_and_converges(
+    f42, hub, settings, capsys
+):
+    config = copy.deepcopy(settings.KOSCHEI)
+    config["koji_config"]["max_builds"] = 5
+    settings.KOSCHEI = config
+    due_names = sorted(Package.objects.filter(tracked=True).values_list("name", flat=True))
+    due(*due_names)
+    failures: list[str] = []
+    for rule in FAULTS:
+        hub.sim("addFault", rule)
+    for faulty in range(1, FAULTY_ROUNDS + 1):  # Koji down altogether in rounds 5 and 6
+        if faulty == 5:
+            down = hub.sim("addFault", KOJI_DOWN)
+        if faulty == 7:
+            hub.sim("clearFaults", down["id"])
+        worker_round(failures)
+        hub.sim("advanceClock", 45)
+    faults_fired = hub.sim("status")["faults_fired"]
+    hub.sim("clearFaults")  # Koji recovers
+    # One aarch64 builder runs one build at a time (120 simulated seconds each).
+    rounds = FAULTY_ROUNDS
+    while rounds < FAULTY_ROUNDS + 40:
+        rounds += 1
+        worker_round(failures)
+        if converged():
+            break
+        hub.sim("advanceClock", 150)
+    figures = {
+        "faults_injected": sum(faults_fired.values()),
+        **build_figures(hub, due_names),
+        "task_failures": len(failures),
+        "rounds": rounds,
+    }
+    summary = "fault-tolerance: " + " ".join(f"{k}={v}" for k, v in figures.items())
+    with capsys.disabled():
+        print(f"\n{summary} fired={faults_fired}")
+    stuck = list(Build.objects.running().values_list("package__name", "task_id"))
+    assert converged(), (summary, "still running:", stuck)
+    assert figures["duplicates"] == 0 and figures["lost"] == 0, summary
+    assert figures["builds_submitted"] == len(due_names), summary
+    assert figures["task_failures"] > 0 and set(faults_fired) == {
+        "latency",
+        "fault",
+        "http500",
+        "drop",
+        "drop_after",
+    }, summary
+    # Every package's state is what its build ended as in Koji.
+    session = hub.session()
+    for task in scratch_tasks(hub):
+        build = Build.objects.select_related("package").get(task_id=task["id"])
+        koji_state = session.getTaskInfo(task["id"])["state"]
+        state, package_state = {
+            KojiTaskState.CLOSED: (BuildState.COMPLETE, "ok"),
+            KojiTaskState.FAILED: (BuildState.FAILED, "failing"),
+        }[koji_state]
+        assert (build.state, build.package.state_string) == (state, package_state), summary
