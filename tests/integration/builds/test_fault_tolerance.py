@@ -10,27 +10,37 @@ from __future__ import annotations
 
 import copy
 import importlib
+import shutil
+import socket
+import subprocess
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from django_q.conf import Conf
+from django_q.models import OrmQ
 
 from builds.koji import KojiSessions, KojiUnavailable
 from builds.koji_submission import SubmissionUnclear
+from builds.messaging.consumer import SYNC_BUILD
+from builds.messaging.watcher import Backoff, QueueSpec, Watcher
 from builds.models import Build, KojiTask, SubmissionClaim
 from builds.services.build_sync import Outcome as SyncOutcome
 from builds.services.build_sync import sync_builds
 from builds.services.cancel import request_cancel
 from builds.services.scheduler import Outcome, schedule_build
 from builds.services.submit import submit_build
+from builds.tasks import poll_builds, sync_build
 from packages.models import Collection, Package
 from packages.states import BuildState, KojiTaskState, LogEnvironment
 from tests.conftest import use_kojisim
+from tests.tcp_proxy import TcpProxy
 from tests.workers import Worker, task_call, wait_until, waiting_for_lock, worker_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,15 +49,14 @@ SMALL = Path(__file__).resolve().parents[3] / "kojisim" / "scenarios" / "small.y
 OFF = -100_000  # far below the threshold
 
 
-@pytest.fixture
-def hub(kojisim_server, settings, tmp_path):
+def start_hub(kojisim_server, settings, tmp_path, extra=()):
     """A private small-scenario kojisim whose simulated clock starts now (frozen), so the
     builds it makes are recent and a finished package is not due again at once."""
     scenario = yaml.safe_load(SMALL.read_text())
     scenario["start"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = tmp_path / "small-now.yaml"
     path.write_text(yaml.safe_dump(scenario))
-    server = kojisim_server(path, speed=0.0)
+    server = kojisim_server(path, speed=0.0, extra=list(extra))
     use_kojisim(settings, server)
     config = copy.deepcopy(settings.KOSCHEI)
     config["directories"]["cachedir"] = str(tmp_path / "cache")
@@ -56,7 +65,11 @@ def hub(kojisim_server, settings, tmp_path):
 
 
 @pytest.fixture
-def f42(hub, sudo_user):
+def hub(kojisim_server, settings, tmp_path):
+    return start_hub(kojisim_server, settings, tmp_path)
+
+
+def setup_f42(hub) -> Collection:
     """Collection f42: every package tracked, resolved, built recently, below the threshold."""
     call_command("create-collection", "f42", "-d", "F", "-t", "f42", "--dest-tag", "f42")
     call_command("refresh-packages", "f42")
@@ -67,6 +80,11 @@ def f42(hub, sudo_user):
     Build.objects.update(started=timezone.now() - timedelta(hours=1))
     Package.objects.update(resolved=True, manual_priority=OFF)
     return Collection.objects.get(name="f42")
+
+
+@pytest.fixture
+def f42(hub, sudo_user):
+    return setup_f42(hub)
 
 
 @pytest.fixture
@@ -380,3 +398,96 @@ def test_a_run_through_a_faulty_koji_loses_no_build_submits_none_twice_and_conve
             KojiTaskState.FAILED: (BuildState.FAILED, "failing"),
         }[koji_state]
         assert (build.state, build.package.state_string) == (state, package_state), summary
+
+
+# -- the message broker away for a while ----------------------------------------------------
+
+PREFIX = "org.fedoraproject.prod.buildsys"
+
+
+@pytest.fixture(scope="module")
+def amqp_vhost():
+    """A private virtual host on the local RabbitMQ, deleted afterwards."""
+    try:
+        socket.create_connection(("127.0.0.1", 5672), timeout=1).close()
+    except OSError:
+        pytest.skip("no AMQP broker on 127.0.0.1:5672")
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is needed to make a private virtual host")
+    vhost = f"koschei-faults-{uuid.uuid4().hex[:12]}"
+    rabbitmqctl("add_vhost", vhost)
+    rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield vhost
+    rabbitmqctl("delete_vhost", vhost)
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def broker_proxy(amqp_vhost):
+    """A relay to RabbitMQ that the test cuts; the URL reaching the vhost through it."""
+    with TcpProxy(("127.0.0.1", 5672)) as proxy:
+        yield proxy, f"amqp://guest:guest@127.0.0.1:{proxy.port}/{amqp_vhost}"
+
+
+def queued(task: str, *args) -> bool:
+    return any(t.task["func"] == task and tuple(t.task["args"]) == args for t in OrmQ.objects.all())
+
+
+def test_a_broker_away_for_a_while_loses_no_state_change_and_the_consumer_reconnects(
+    kojisim_server, settings, tmp_path, sudo_user, broker_proxy, monkeypatch
+):
+    """kojisim publishes and the watcher consumes through a relay to RabbitMQ; while it is
+    cut, builds end in Koji, their messages never come, and polling records the ends."""
+    proxy, url = broker_proxy
+    hub = start_hub(kojisim_server, settings, tmp_path, extra=["--amqp", url])
+    setup_f42(hub)
+    monkeypatch.setattr(Conf, "SYNC", False)  # what messages enqueue waits in the queue
+    sessions = KojiSessions.from_settings()
+    builds = {n: submit_build(package=package(n), sessions=sessions) for n in ("foo", "bar", "qux")}
+    spec = QueueSpec(f"faults-{uuid.uuid4().hex}", durable=False, arguments={"x-expires": 300000})
+    outcomes: list = []
+    stop = threading.Event()
+    watcher = Watcher(
+        amqp_url=url,
+        queue=spec,
+        topic_prefix=PREFIX,
+        backoff=Backoff(first=0.1, longest=0.5),
+        on_outcome=outcomes.append,
+    )
+
+    def consume():
+        try:
+            watcher.run(stop.is_set)
+        finally:
+            connection.close()
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    try:
+        assert wait_until(lambda: watcher.connections == 1, 30)
+        hub.sim("finishTasks", [builds["foo"].task_id], "CLOSED")
+        assert wait_until(lambda: queued(SYNC_BUILD, builds["foo"].task_id), 60), outcomes
+        proxy.cut()
+        hub.sim("finishTasks", [builds["bar"].task_id], "FAILED")
+        # No message can come now: the sync task (polling) records both ends.
+        assert poll_builds() == 2
+        assert not queued(SYNC_BUILD, builds["bar"].task_id)
+        assert Build.objects.get(pk=builds["foo"].pk).state == BuildState.COMPLETE
+        assert Build.objects.get(pk=builds["bar"].pk).state == BuildState.FAILED
+        assert (package("foo").state_string, package("bar").state_string) == ("ok", "failing")
+        assert proxy.refused > 0 or wait_until(lambda: proxy.refused > 0, 10)
+        proxy.restore()
+        # The watcher is back on a new connection, and Koji's messages flow again.
+        assert wait_until(lambda: watcher.connections >= 2, 30)
+        hub.sim("finishTasks", [builds["qux"].task_id], "CLOSED")
+        assert wait_until(lambda: queued(SYNC_BUILD, builds["qux"].task_id), 90), outcomes
+    finally:
+        stop.set()
+        consumer.join(30)
+        sessions.close()
+    assert sync_build(builds["qux"].task_id) == 1
+    assert Build.objects.get(pk=builds["qux"].pk).state == BuildState.COMPLETE
+    assert not Build.objects.running().exists()
