@@ -100,3 +100,15 @@ def waiting_for_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(query)
         return bool(cursor.fetchone()[0])
+
+
+def blocked_queries() -> list[str]:
+    """The statements other backends of this database are waiting in for a lock."""
+    query = """
+        SELECT a.query FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+          AND a.wait_event_type = 'Lock'
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        return [row[0] for row in cursor.fetchall()]

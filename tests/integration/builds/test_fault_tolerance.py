@@ -39,9 +39,19 @@ from builds.services.submit import submit_build
 from builds.tasks import poll_builds, sync_build
 from packages.models import Collection, Package
 from packages.states import BuildState, KojiTaskState, LogEnvironment
+from resolution.models import PackageResolution, ResolutionChunk, ResolutionRun
+from resolution.services.repo_check import check_collection
+from resolution.tasks import resolve_repo_chunk
 from tests.conftest import use_kojisim
 from tests.tcp_proxy import TcpProxy
-from tests.workers import Worker, task_call, wait_until, waiting_for_lock, worker_env
+from tests.workers import (
+    Worker,
+    blocked_queries,
+    task_call,
+    wait_until,
+    waiting_for_lock,
+    worker_env,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -257,6 +267,7 @@ def test_a_build_sync_killed_inside_a_builds_transaction_leaves_nothing_half_wri
         )
         try:
             assert wait_until(waiting_for_lock, 60), worker.output()
+            assert any("FOR UPDATE" in q for q in blocked_queries()), worker.output()
         finally:
             assert worker.kill() == -9
     foo_done = Build.objects.get(pk=foo.pk)
@@ -275,6 +286,49 @@ def test_a_build_sync_killed_inside_a_builds_transaction_leaves_nothing_half_wri
     assert Build.objects.get(pk=bar.pk).state == BuildState.FAILED
     assert KojiTask.objects.filter(build=bar).count() == 2
     assert package("bar").state_string == "failing"
+
+
+def test_a_resolution_chunk_killed_inside_its_transaction_leaves_nothing_half_written(
+    hub, sudo_user, settings, tmp_path
+):
+    """The worker resolves its chunk and, in the transaction that persists it, blocks on
+    counting it into the run (whose row is held here); SIGKILL then."""
+    call_command("create-collection", "f42", "-d", "F", "-t", "f42", "--dest-tag", "f42")
+    call_command("refresh-packages", "f42")
+    Package.objects.filter(collection__name="f42", blocked=False).update(tracked=True)
+    call_command("refresh-builds", "f42")
+    config = copy.deepcopy(settings.KOSCHEI)
+    config["dependency"]["resolve_chunk_size"] = 3
+    settings.KOSCHEI = config
+    own = KojiSessions.from_settings()
+    try:
+        run = check_collection(collection=Collection.objects.get(), sessions=own, enqueue=False).run
+    finally:
+        own.close()
+    chunk = ResolutionChunk.objects.filter(run=run).order_by("pk").first()
+    with transaction.atomic():
+        ResolutionRun.objects.select_for_update().get(pk=run.pk)
+        worker = Worker(
+            worker_env(tmp_path),
+            task_call("resolution.tasks.resolve_repo_chunk", chunk.pk),
+            tmp_path / "chunk.log",
+        )
+        try:
+            assert wait_until(waiting_for_lock, 120), worker.output()
+            assert any("UPDATE resolution_run" in q for q in blocked_queries()), worker.output()
+        finally:
+            assert worker.kill() == -9
+    assert not ResolutionChunk.objects.get(pk=chunk.pk).done
+    assert ResolutionRun.objects.get(pk=run.pk).chunks_done == 0
+    assert not PackageResolution.objects.filter(package_id__in=chunk.package_ids).exists()
+    assert not Package.objects.filter(pk__in=chunk.package_ids, resolved__isnull=False).exists()
+    # The re-run completes the work.
+    assert resolve_repo_chunk(chunk.pk) is True
+    assert ResolutionChunk.objects.get(pk=chunk.pk).done
+    assert ResolutionRun.objects.get(pk=run.pk).chunks_done == 1
+    assert PackageResolution.objects.filter(package_id__in=chunk.package_ids).count() == len(
+        chunk.package_ids
+    )
 
 
 # -- a run of polling, scheduling and build sync through a faulty Koji ----------------------
