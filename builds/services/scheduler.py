@@ -106,6 +106,11 @@ class ScheduleDecision:
         return " ".join(parts)
 
 
+class ClaimSettled(Exception):
+    """A scheduler's claim was settled by another while Koji's ``build`` ran longer than
+    ``services.scheduler.claim_timeout`` and Koji's task had not been found."""
+
+
 class Claim(enum.Enum):
     """What claiming a package for submission found under the lock."""
 
@@ -209,7 +214,11 @@ def _claim_and_submit(
     if claim is Claim.TAKEN:
         skipped.append(Skip(str(package), "taken by another scheduler"))
         return None
-    build = submit_claimed(package, arches, sessions)
+    try:
+        build = submit_claimed(package, arches, sessions)
+    except ClaimSettled as exc:
+        skipped.append(Skip(str(package), str(exc)))
+        return None
     if build is None:
         persist_skip(package, SkipReason.NO_SRPM)
         skipped.append(Skip(str(package), "no SRPM tagged in the destination tag"))
@@ -292,7 +301,9 @@ def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -
     Koji refused drops the claim, so a later decision tries again; when Koji may have made
     the task and cannot say (``SubmissionUnclear``), the claim stays, marked, for
     :func:`settle_claims`.  The build row is written and the claim deleted in one
-    transaction.
+    transaction.  A claim settled by another scheduler while ``build`` ran (it outlived
+    ``claim_timeout``) keeps the build that settlement recorded, or, if it found no task
+    and so freed the package, the task is canceled (``ClaimSettled``): never two builds.
     """
     claims = SubmissionClaim.objects.filter(package=package)
     try:
@@ -314,9 +325,17 @@ def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -
         claims.delete()
         return None
     with transaction.atomic():
-        build = record_build(package=package, submission=submission, task_id=task_id)
-        Package.objects.filter(pk=package.pk).update(scheduler_skip_reason=None, manual_priority=0)
-        claims.delete()
+        settled = not claims.select_for_update().exists()
+        build = Build.objects.filter(package=package, task_id=task_id).first()
+        if not settled:
+            build = record_build(package=package, submission=submission, task_id=task_id)
+            Package.objects.filter(pk=package.pk).update(
+                scheduler_skip_reason=None, manual_priority=0
+            )
+            claims.delete()
+    if build is None:  # settled as made by nobody: the package may be submitted again
+        koji.cancel_task(sessions.primary, task_id)
+        raise ClaimSettled(f"claim settled while Koji made task {task_id}; task canceled")
     logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
     return build
 

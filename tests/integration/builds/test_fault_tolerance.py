@@ -34,7 +34,7 @@ from builds.models import Build, KojiTask, SubmissionClaim
 from builds.services.build_sync import Outcome as SyncOutcome
 from builds.services.build_sync import sync_builds
 from builds.services.cancel import request_cancel
-from builds.services.scheduler import Outcome, schedule_build
+from builds.services.scheduler import Outcome, schedule_build, settle_claims
 from builds.services.submit import submit_build
 from builds.tasks import poll_builds, sync_build
 from packages.models import Collection, Package
@@ -213,6 +213,41 @@ def test_a_claim_left_by_a_killed_scheduler_is_settled_from_koji_never_submitted
     assert not SubmissionClaim.objects.exists()
     assert schedule_build(sessions=sessions).outcome is Outcome.NOTHING
     assert len(scratch_tasks(hub, "foo")) == 1
+
+
+def test_a_scheduler_whose_claim_was_settled_during_a_long_build_call_cancels_its_task(
+    f42, hub, sessions
+):
+    """Koji's build outlives the claim timeout; another scheduler settles the claim before
+    Koji made the task (so the package is free again): the late task is canceled."""
+    due("foo")
+    hub.sim("addFault", {"kind": "latency", "method": "build", "delay": 3, "count": 1})
+
+    def settle_meanwhile():
+        try:
+            if wait_until(lambda: hub.sim("status")["faults_fired"].get("latency", 0) == 1, 60):
+                SubmissionClaim.objects.update(claimed_at=timezone.now() - timedelta(hours=2))
+                other = KojiSessions.from_settings()
+                try:
+                    settle_claims(sessions=other)
+                finally:
+                    other.close()
+        finally:
+            connection.close()
+
+    settler = threading.Thread(target=settle_meanwhile)
+    settler.start()
+    try:
+        decision = schedule_build(sessions=sessions)
+    finally:
+        settler.join(60)
+    (task,) = scratch_tasks(hub, "foo")
+    assert hub.session().getTaskInfo(task["id"])["state"] == KojiTaskState.CANCELED
+    assert decision.outcome is Outcome.NOTHING
+    assert decision.skipped[0].reason.endswith(f"task {task['id']}; task canceled")
+    assert running("foo") == [] and not SubmissionClaim.objects.exists()
+    assert schedule_build(sessions=sessions).outcome is Outcome.SUBMITTED
+    assert len(running("foo")) == 1
 
 
 # -- build sync: Koji's faults are never the build's --------------------------------------
