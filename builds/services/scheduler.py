@@ -303,7 +303,8 @@ def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -
     :func:`settle_claims`.  The build row is written and the claim deleted in one
     transaction.  A claim settled by another scheduler while ``build`` ran (it outlived
     ``claim_timeout``) keeps the build that settlement recorded, or, if it found no task
-    and so freed the package, the task is canceled (``ClaimSettled``): never two builds.
+    and so freed the package, its task is recorded with a cancel request, which the build
+    sync carries out (``ClaimSettled``): never two builds, and no task untracked.
     """
     claims = SubmissionClaim.objects.filter(package=package)
     try:
@@ -326,16 +327,18 @@ def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -
         return None
     with transaction.atomic():
         settled = not claims.select_for_update().exists()
-        build = Build.objects.filter(package=package, task_id=task_id).first()
-        if not settled:
-            build = record_build(package=package, submission=submission, task_id=task_id)
+        found = Build.objects.filter(package=package, task_id=task_id).exists()
+        build = record_build(package=package, submission=submission, task_id=task_id)
+        late = settled and not found  # settled as made by nobody: the package is free again
+        if late:
+            Build.objects.filter(pk=build.pk).update(cancel_requested=True)
+        elif not settled:
             Package.objects.filter(pk=package.pk).update(
                 scheduler_skip_reason=None, manual_priority=0
             )
             claims.delete()
-    if build is None:  # settled as made by nobody: the package may be submitted again
-        koji.cancel_task(sessions.primary, task_id)
-        raise ClaimSettled(f"claim settled while Koji made task {task_id}; task canceled")
+    if late:
+        raise ClaimSettled(f"claim settled while Koji made task {task_id}; cancel requested")
     logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
     return build
 

@@ -219,7 +219,8 @@ def test_a_scheduler_whose_claim_was_settled_during_a_long_build_call_cancels_it
     f42, hub, sessions
 ):
     """Koji's build outlives the claim timeout; another scheduler settles the claim before
-    Koji made the task (so the package is free again): the late task is canceled."""
+    Koji made the task (so the package is free again): the late task is recorded with a
+    cancel request, and the build sync cancels it."""
     due("foo")
     hub.sim("addFault", {"kind": "latency", "method": "build", "delay": 3, "count": 1})
 
@@ -242,12 +243,16 @@ def test_a_scheduler_whose_claim_was_settled_during_a_long_build_call_cancels_it
     finally:
         settler.join(60)
     (task,) = scratch_tasks(hub, "foo")
-    assert hub.session().getTaskInfo(task["id"])["state"] == KojiTaskState.CANCELED
     assert decision.outcome is Outcome.NOTHING
-    assert decision.skipped[0].reason.endswith(f"task {task['id']}; task canceled")
-    assert running("foo") == [] and not SubmissionClaim.objects.exists()
+    assert decision.skipped[0].reason.endswith(f"task {task['id']}; cancel requested")
+    (late,) = running("foo")
+    assert late.task_id == task["id"] and late.cancel_requested
+    assert not SubmissionClaim.objects.exists()
+    # The build sync carries the cancel out; then foo is built again, once.
+    assert sync_builds(sessions=sessions)[SyncOutcome.CANCELED] == 1
+    assert hub.session().getTaskInfo(task["id"])["state"] == KojiTaskState.CANCELED
     assert schedule_build(sessions=sessions).outcome is Outcome.SUBMITTED
-    assert len(running("foo")) == 1
+    assert len(running("foo")) == 1 and len(scratch_tasks(hub, "foo")) == 2
 
 
 # -- build sync: Koji's faults are never the build's --------------------------------------
