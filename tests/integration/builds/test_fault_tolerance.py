@@ -215,9 +215,7 @@ def test_a_claim_left_by_a_killed_scheduler_is_settled_from_koji_never_submitted
     assert len(scratch_tasks(hub, "foo")) == 1
 
 
-def test_a_scheduler_whose_claim_was_settled_during_a_long_build_call_cancels_its_task(
-    f42, hub, sessions
-):
+def test_the_late_task_of_a_claim_settled_during_a_long_build_call_is_canceled(f42, hub, sessions):
     """Koji's build outlives the claim timeout; another scheduler settles the claim before
     Koji made the task (so the package is free again): the late task is recorded with a
     cancel request, and the build sync cancels it."""
