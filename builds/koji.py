@@ -1,10 +1,11 @@
-"""The project's only door to Koji: sessions, typed calls, multicall chunks, fault classes.
+"""The project's door to Koji: sessions, typed calls, multicall chunks, fault classes.
 
 One retry layer only: the koji client's own (``max_retries``, ``retry_interval``,
 ``anon_retry`` and ``offline_retry`` come from ``koji_config.session_opts``, bounded for
 operator commands by ``command_session_opts``); nothing here loops over a failing call.
-The client logs each failed try on the ``koji`` logger (INFO).  ``submit_build`` is the
-one non-idempotent call: when its outcome is unclear it looks for the task it may have
+The client logs each failed try on the ``koji`` logger (INFO).  The one non-idempotent
+call, ``build``, has a module of its own, :mod:`builds.koji_submission`, the only other
+module that calls Koji: when its outcome is unclear it looks for the task it may have
 created before anything may submit again.
 
 Lookups return None / [] for unknown objects, as Koji does without ``strict``.  Everything
@@ -76,6 +77,9 @@ def classify(error: BaseException) -> FaultKind:
 # What a Koji call raises: Koji's own faults (GenericError and its subclasses), faults the
 # client cannot map (a hub traceback) and the transport (connections, timeouts, HTTP errors).
 CALL_FAILURES = (koji.GenericError, Fault, requests.RequestException)
+# What leaves a call's outcome unknown: the reply was lost, or the client's retry of a call
+# the hub already ran was refused (a logged-in session's call number).
+UNCLEAR_FAILURES = (koji.RetryError, requests.RequestException, OSError)
 
 
 class KojiError(ExternalError):
@@ -441,60 +445,32 @@ def get_task_children(session: Session, task_ids: Sequence[int]) -> list[list[Ta
 
 @koji_call
 def task_failed_on_infrastructure(session: Session, task_id: int) -> str | None:
-    """The fault (one line) when a finished task failed because of Koji, not the package."""
+    """The fault (one line) when a finished task failed because of Koji, not the package.
+
+    ``raise_fault=False`` makes Koji return the task's own fault as a dict, so a fault of
+    the call itself (a hub lock error, a traceback) raises instead of being taken for the
+    task's: the build stays running until Koji can say.  Koji's plain answers about the
+    task (canceled meanwhile, ...) are no infrastructure failure, as upstream.
+    """
     try:
-        session.getTaskResult(task_id)
-    except (koji.GenericError, Fault) as exc:
-        return describe(exc) if classify(exc) is FaultKind.INFRASTRUCTURE else None
+        result = session.getTaskResult(task_id, raise_fault=False)
+    except koji.GenericError as exc:
+        if classify(exc) is FaultKind.INFRASTRUCTURE:
+            raise
+        return None
+    if isinstance(result, dict) and "faultCode" in result:
+        fault = koji.convertFault(Fault(result["faultCode"], result["faultString"]))
+        return describe(fault) if classify(fault) is FaultKind.INFRASTRUCTURE else None
     return None
 
 
 @koji_call
 def cancel_task(session: Session, task_id: int) -> None:
-    """Cancel a task; Koji's complaints (already finished, unknown) are ignored."""
+    """Cancel a task; Koji's answers (already finished, unknown, not ours) are ignored,
+    while infrastructure faults (lock errors, a refused retry) raise: nothing was done."""
     try:
         session.cancelTask(task_id)
     except koji.GenericError as exc:
-        logger.info("cancelTask(%s) refused: %s", task_id, exc)
-
-
-@koji_call
-def submit_build(
-    session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any], priority: int
-) -> int:
-    """Submit a build and return its task id, never creating two tasks for one call.
-
-    ``build`` is not idempotent.  When its outcome is unclear (the reply was lost, or
-    the retried call number is refused with RetryError), the task it may have created
-    is looked up by method, owner and arguments before the error is raised again.
-    """
-    try:
-        return int(session.build(srpm_url, target, dict(opts), priority=priority))
-    except (koji.RetryError, requests.RequestException, OSError) as exc:
-        task_id = find_submitted_build(session, srpm_url=srpm_url, target=target, opts=opts)
-        if task_id is None:
+        if classify(exc) is FaultKind.INFRASTRUCTURE:
             raise
-        logger.warning("build(%s) reply lost (%s); found its task %s", srpm_url, exc, task_id)
-        return task_id
-
-
-@koji_call
-def find_submitted_build(
-    session: Session, *, srpm_url: str, target: str | None, opts: Mapping[str, Any]
-) -> int | None:
-    """The newest build task of ours with exactly these arguments, if there is one."""
-    user = session.getLoggedInUser()
-    query: dict[str, Any] = {"method": "build", "decode": True}
-    if user:
-        query["owner"] = user["id"]
-    tasks = session.listTasks(opts=query, queryOpts={"order": "-id", "limit": 50}) or []
-    for task in tasks:
-        request = task.get("request") or []
-        if request[:2] == [srpm_url, target] and _same_opts(request, opts):
-            return int(task["id"])
-    return None
-
-
-def _same_opts(request: Sequence[Any], opts: Mapping[str, Any]) -> bool:
-    submitted = request[2] if len(request) > 2 and isinstance(request[2], dict) else {}
-    return all(submitted.get(key) == value for key, value in opts.items())
+        logger.info("cancelTask(%s) refused: %s", task_id, exc)

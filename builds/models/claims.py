@@ -12,9 +12,14 @@ class SubmissionClaim(models.Model):
 
     Written under the scheduler's advisory lock and committed before Koji is called, so a
     second scheduler (another process or host) never picks the same package for the same
-    decision; deleted once the RUNNING build row exists or Koji refused the build.  A
-    claim older than ``services.scheduler.claim_timeout`` belonged to a scheduler that
-    died mid-submission and is dropped.
+    decision; deleted once the RUNNING build row exists or Koji refused the build.
+
+    ``submission`` (``builds.services.submit.Submission``) is written just before Koji's
+    ``build`` is called.  A claim older than ``services.scheduler.claim_timeout`` (its
+    scheduler died mid-submission), or one whose ``outcome_unknown`` (Koji may have made
+    the task and could not say), is settled by the next decision: the task is looked for
+    in Koji by its submission, recorded as a running build when found, else the claim
+    is dropped; while Koji cannot be asked, the claim stays.
     """
 
     package = models.OneToOneField(
@@ -23,6 +28,8 @@ class SubmissionClaim(models.Model):
     claimed_at = models.DateTimeField()
     # host:pid of the claiming process, for operators reading a stuck claim.
     owner = models.CharField(max_length=255)
+    submission = models.JSONField(null=True, blank=True)
+    outcome_unknown = models.BooleanField(default=False)
 
     class Meta:
         db_table = "submission_claim"

@@ -39,10 +39,18 @@ from django.utils import timezone
 from builds import koji
 from builds.arches import koji_load
 from builds.koji import KojiSessions
+from builds.koji_submission import SubmissionUnclear
 from builds.models import Build, SubmissionClaim
 from builds.services import noise
 from builds.services.repo_mappings import mapped_primary_repo
-from builds.services.submit import package_arches, submit_build
+from builds.services.submit import (
+    Submission,
+    find_submitted,
+    package_arches,
+    prepare_submission,
+    record_build,
+    submit_prepared,
+)
 from packages.models import Package, PackageQuerySet
 from packages.services.snooze import clear_expired_snoozes
 from packages.states import SkipReason
@@ -102,6 +110,11 @@ class ScheduleDecision:
         if self.reason:
             parts.append(f"reason={self.reason!r}")
         return " ".join(parts)
+
+
+class ClaimSettled(Exception):
+    """A scheduler's claim was settled by another while Koji's ``build`` ran longer than
+    ``services.scheduler.claim_timeout`` and Koji's task had not been found."""
 
 
 class Claim(enum.Enum):
@@ -166,7 +179,7 @@ def schedule_build(*, sessions: KojiSessions, dry_run: bool = False) -> Schedule
     if not scheduler_config().get("enabled", True):
         return ScheduleDecision(Outcome.DISABLED, reason="services.scheduler.enabled is false")
     if not dry_run:
-        expire_claims()
+        settle_claims(sessions=sessions)
         clear_expired_snoozes()
     if busy_builds() >= max_builds():
         return ScheduleDecision(Outcome.MAX_BUILDS, reason=f"{max_builds()} builds running")
@@ -214,7 +227,11 @@ def _claim_and_submit(
     if claim is Claim.TAKEN:
         skipped.append(Skip(str(package), "taken by another scheduler"))
         return None
-    build = submit_claimed(package, arches, sessions)
+    try:
+        build = submit_claimed(package, arches, sessions)
+    except ClaimSettled as exc:
+        skipped.append(Skip(str(package), str(exc)))
+        return None
     if build is None:
         persist_skip(package, SkipReason.NO_SRPM)
         skipped.append(Skip(str(package), "no SRPM tagged in the destination tag"))
@@ -297,26 +314,49 @@ def claim_package(package: Package) -> Claim:
 def submit_claimed(package: Package, arches: set[str], sessions: KojiSessions) -> Build | None:
     """Submit a claimed package (Koji outside any transaction), then drop the claim.
 
-    The claim is dropped whatever happens, so a refused build is tried again by a later
-    decision; ``builds.koji.submit_build`` already finds a task whose reply was lost.
+    What is submitted is kept in the claim before Koji's ``build`` is called.  A build
+    Koji refused drops the claim, so a later decision tries again; when Koji may have made
+    the task and cannot say (``SubmissionUnclear``), the claim stays, marked, for
+    :func:`settle_claims`.  The build row is written and the claim deleted in one
+    transaction.  A claim settled by another scheduler while ``build`` ran (it outlived
+    ``claim_timeout``) keeps the build that settlement recorded, or, if it found no task
+    and so freed the package, its task is recorded with a cancel request, which the build
+    sync carries out (``ClaimSettled``): never two builds, and no task untracked.
     """
+    claims = SubmissionClaim.objects.filter(package=package)
     try:
-        build = submit_build(
+        submission = prepare_submission(
             package=package,
             sessions=sessions,
             arch_override=None if "noarch" in arches else arches,
         )
-    except BaseException:
-        SubmissionClaim.objects.filter(package=package).delete()
+        if submission is not None:
+            claims.update(submission=submission.as_json())
+            task_id = submit_prepared(submission=submission, sessions=sessions)
+    except SubmissionUnclear:
+        claims.update(outcome_unknown=True)
         raise
+    except BaseException:
+        claims.delete()
+        raise
+    if submission is None:
+        claims.delete()
+        return None
     with transaction.atomic():
-        if build is not None:
+        settled = not claims.select_for_update().exists()
+        found = Build.objects.filter(package=package, task_id=task_id).exists()
+        build = record_build(package=package, submission=submission, task_id=task_id)
+        late = settled and not found  # settled as made by nobody: the package is free again
+        if late:
+            Build.objects.filter(pk=build.pk).update(cancel_requested=True)
+        elif not settled:
             Package.objects.filter(pk=package.pk).update(
                 scheduler_skip_reason=None, manual_priority=0
             )
-        SubmissionClaim.objects.filter(package=package).delete()
-    if build is not None:
-        logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
+            claims.delete()
+    if late:
+        raise ClaimSettled(f"claim settled while Koji made task {task_id}; cancel requested")
+    logger.info("scheduled %s: task %s on %s", package, build.task_id, ",".join(sorted(arches)))
     return build
 
 
@@ -335,11 +375,44 @@ def persist_skip(package: Package, reason: SkipReason) -> None:
     logger.info("scheduler skipped %s: %s", package, reason.label)
 
 
-def expire_claims() -> int:
-    """Drop the claims of schedulers that died mid-submission; how many."""
+def expire_claims() -> list[SubmissionClaim]:
+    """Drop the stale claims that never reached Koji's ``build`` (the database part of
+    :func:`settle_claims`); the claims to look for in Koji: stale or outcome unknown."""
     timeout = timedelta(seconds=float(scheduler_config().get("claim_timeout") or 3600))
-    stale = SubmissionClaim.objects.filter(claimed_at__lt=timezone.now() - timeout)
-    count, _ = stale.delete()
+    stale = SubmissionClaim.objects.filter(
+        Q(claimed_at__lt=timezone.now() - timeout) | Q(outcome_unknown=True)
+    )
+    count, _ = stale.filter(submission__isnull=True).delete()
     if count:
         logger.warning("dropped %d stale submission claims", count)
-    return count
+    return list(stale.select_related("package__collection"))
+
+
+def settle_claims(*, sessions: KojiSessions) -> int:
+    """Settle the claims of schedulers that died mid-submission, or whose submission's
+    outcome was unknown: a task Koji made for one becomes its RUNNING build, never a second
+    submission; a claim Koji has no task for is dropped.  Returns the claims settled.
+
+    A Koji failure raises KojiError and leaves the claims to the next decision.
+    """
+    settled = 0
+    for claim in expire_claims():
+        submission = Submission.from_json(claim.submission or {})
+        task_id = find_submitted(submission=submission, sessions=sessions)
+        with transaction.atomic():
+            if not SubmissionClaim.objects.select_for_update().filter(pk=claim.pk).exists():
+                continue  # another scheduler settled it meanwhile
+            if task_id is not None:
+                record_build(package=claim.package, submission=submission, task_id=task_id)
+                Package.objects.filter(pk=claim.pk).update(
+                    scheduler_skip_reason=None, manual_priority=0
+                )
+            SubmissionClaim.objects.filter(pk=claim.pk).delete()
+        settled += 1
+        logger.warning(
+            "settled the claim on %s of %s: %s",
+            claim.package,
+            claim.owner,
+            f"Koji made task {task_id}" if task_id else "Koji made no task",
+        )
+    return settled

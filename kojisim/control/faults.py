@@ -10,6 +10,10 @@ methods count too) or file downloads by path, and fires ``count`` times (-1 = fo
 - ``drop``: close the connection without running the call or answering;
 - ``drop_after``: run the call (its effects stay) and close the connection without answering;
 - ``corrupt`` / ``truncate``: serve a damaged copy of a matching file.
+
+The simulator's own ``sim.*`` calls are matched only by rules naming them (a pattern that
+starts with ``sim.``), so a ``*`` rule never stops the faults from being cleared.  Every
+firing is counted by kind (``fired``), rules spent or cleared included.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import threading
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -37,7 +42,11 @@ class FaultRule:
     hits: int = 0
 
     def matches_method(self, method: str) -> bool:
-        return self.method is not None and fnmatch.fnmatchcase(method, self.method)
+        if self.method is None:
+            return False
+        if method.startswith("sim.") and not self.method.startswith("sim."):
+            return False
+        return fnmatch.fnmatchcase(method, self.method)
 
     def matches_path(self, path: str) -> bool:
         return self.path is not None and fnmatch.fnmatchcase(
@@ -56,6 +65,7 @@ class FaultInjector:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._ids = itertools.count(1)
+        self._fired: Counter[str] = Counter()
 
     def add(self, spec: dict[str, Any]) -> FaultRule:
         kind = str(spec.get("kind", ""))
@@ -87,8 +97,14 @@ class FaultInjector:
         with self._lock:
             return [asdict(r) for r in self._rules if r.live]
 
+    def fired(self) -> dict[str, int]:
+        """How many times each kind of fault fired since the simulator started."""
+        with self._lock:
+            return dict(self._fired)
+
     def _take(self, rule: FaultRule) -> FaultRule:
         rule.hits += 1
+        self._fired[rule.kind] += 1
         return rule
 
     def for_request(self, method: str, inner: list[str]) -> tuple[float, FaultRule | None]:

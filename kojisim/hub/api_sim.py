@@ -38,6 +38,7 @@ def status(call: Call) -> dict[str, Any]:
         "read_only": sim.read_only,
         "refused_writes": dict(sim.refused_writes),
         "failing_repos": dict(sim.repos.failing),
+        "faults_fired": sim.faults.fired(),
         "hub_url": sim.hub_url,
         "topurl": sim.files_url,
     }

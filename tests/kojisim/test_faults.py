@@ -116,6 +116,29 @@ def test_fault_rules_can_be_listed_and_cleared(server):
         server.sim("addFault", {"kind": "meteor"})
 
 
+def test_a_rule_for_every_method_spares_the_simulators_own_calls(server):
+    server.sim("addFault", {"kind": "drop", "method": "*", "count": -1})
+    server.sim("addFault", {"kind": "http500", "method": "sim.tick", "count": 1})
+    with pytest.raises(requests.exceptions.ConnectionError):
+        server.session().getAPIVersion()
+    with pytest.raises(requests.exceptions.HTTPError):
+        server.sim("tick")  # a rule naming sim.* applies
+    assert server.sim("clearFaults") == 2
+    assert server.session().getAPIVersion() == koji.API_VERSION
+
+
+def test_every_fired_fault_is_counted_by_kind_spent_or_cleared_rules_included(server):
+    server.sim("addFault", {"kind": "fault", "method": "getTag", "count": 1})
+    server.sim("addFault", {"kind": "latency", "method": "getTag", "delay": 0.01, "count": -1})
+    hub = server.session()
+    with pytest.raises(koji.LockError):
+        hub.getTag("f42")
+    hub.getTag("f42")
+    server.sim("clearFaults")
+    hub.getTag("f42")
+    assert server.sim("status")["faults_fired"] == {"fault": 1, "latency": 2}
+
+
 def _download(server, tmp_path):
     repo = server.session().getRepo("f42-build")
     handle = librepo.Handle()
