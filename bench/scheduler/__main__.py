@@ -76,13 +76,13 @@ def decide_once() -> tuple[float, float, float, bool]:
     scheduler.expire_claims()
     full = scheduler.busy_builds() >= scheduler.max_builds()
     limit = int(scheduler.scheduler_config()["max_candidates"])
-    picked = [] if full else scheduler.first_candidates(limit)
+    first = None if full else next(scheduler.first_candidates(limit), None)
     queried = time.perf_counter()
-    claim = scheduler.claim_package(picked[0]) if picked else None
+    claim = scheduler.claim_package(first) if first else None
     end = time.perf_counter()
-    if picked:  # what the submission would do: claim gone, priority reset (not timed)
-        SubmissionClaim.objects.filter(package=picked[0]).delete()
-        Package.objects.filter(pk=picked[0].pk).update(manual_priority=F("manual_priority") - 10**6)
+    if first:  # what the submission would do: claim gone, priority reset (not timed)
+        SubmissionClaim.objects.filter(package=first).delete()
+        Package.objects.filter(pk=first.pk).update(manual_priority=F("manual_priority") - 10**6)
     claimed = claim is scheduler.Claim.CLAIMED
     return (end - start) * 1000, (queried - start) * 1000, (end - queried) * 1000, claimed
 
