@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from kojisim.control.faults import FaultInjector
-from kojisim.control.messaging import Publisher
+from kojisim.control.messaging import TOPIC_PREFIX, Publisher
 from kojisim.control.ops import SimOps
 from kojisim.core import history
 from kojisim.core.clock import SimClock
@@ -34,6 +34,7 @@ class Sim:
         seed: int | None = None,
         speed: float | None = None,
         amqp_url: str | None = None,
+        topic_prefix: str = TOPIC_PREFIX,
     ) -> None:
         started = time.monotonic()
         self.topdir = topdir
@@ -57,7 +58,9 @@ class Sim:
             self._initial_repos(imports)
             self.engine.timeline = list(self.scenario.timeline)
             self.engine.timeline_handler = self.ops.timeline
-            self.publisher = Publisher(self.state, hub_url.rsplit("/", 1)[0], files_url, amqp_url)
+            self.publisher = Publisher(
+                self.state, hub_url.rsplit("/", 1)[0], files_url, amqp_url, topic_prefix
+            )
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         log.info(
