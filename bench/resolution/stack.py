@@ -134,12 +134,12 @@ class Stack:
             raise BenchError(f"manage.py {args[0]} failed ({status}); see {log}")
         return Command(stdout, seconds, usage.ru_maxrss // 1024)
 
-    def start_kojisim(self, repo: Path) -> tuple[str, float]:
+    def start_kojisim(self, repo: Path, extra: Sequence[str] = ()) -> tuple[str, float]:
         """kojisim serving ``repo`` on a free loopback port, frozen clock (nothing happens
-        unless asked: no kojira regeneration, no timeline).  Returns its hub URL and how
-        long it took to load."""
+        unless asked: no kojira regeneration, no timeline), with ``extra`` options.
+        Returns its hub URL and how long it took to load."""
         cmd = [sys.executable, "-m", "kojisim", "--scenario", str(repo), "--port", "0"]
-        cmd += ["--speed", "0", "--state-dir", str(self.workdir / "kojisim")]
+        cmd += ["--speed", "0", "--state-dir", str(self.workdir / "kojisim"), *extra]
         started = time.monotonic()
         process = self.procs.start("kojisim", cmd, self.env, stdout=subprocess.PIPE)
         stdout = process.stdout
