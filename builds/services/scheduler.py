@@ -117,19 +117,18 @@ def build_threshold() -> float:
     return float(settings.KOSCHEI["priorities"]["build_threshold"])
 
 
-def ranked() -> PackageQuerySet:
-    """Schedulable, unclaimed packages, highest priority first, over the threshold or not."""
+def candidates(*, over_threshold: bool = True) -> PackageQuerySet:
+    """Schedulable, unclaimed packages over the threshold, highest priority first (with
+    ``over_threshold`` false, the whole ranking: ``first_candidates`` cuts it itself)."""
     # NOT IN over the few claims is one hashed lookup per package; the anti-join Django
     # makes of submission_claim__isnull became a nested loop over every schedulable
     # package, a third of the query's time (bench/scheduler).
-    return Package.objects.by_priority().filter(
+    ranked = Package.objects.by_priority().filter(
         ~Q(pk__in=SubmissionClaim.objects.values("package_id"))
     )
-
-
-def candidates() -> PackageQuerySet:
-    """Schedulable, unclaimed packages over the threshold, highest priority first."""
-    return ranked().filter(Q(current_priority__gte=build_threshold()))
+    if over_threshold:
+        ranked = ranked.filter(Q(current_priority__gte=build_threshold()))
+    return ranked
 
 
 def first_candidates(limit: int) -> Iterator[Package]:
@@ -144,7 +143,7 @@ def first_candidates(limit: int) -> Iterator[Package]:
     every schedulable package (bench/scheduler).
     """
     threshold = build_threshold()
-    ranking = ranked().values_list("id", F("current_priority"))[:limit]
+    ranking = candidates(over_threshold=False).values_list("id", F("current_priority"))[:limit]
     picked = list(takewhile(lambda row: row[1] >= threshold, ranking))
     for start in range(0, len(picked), LOAD_BATCH):
         batch = dict(picked[start : start + LOAD_BATCH])
