@@ -181,9 +181,21 @@ def measure(run: Latency, listener: RepoDoneListener, repo_id: int) -> None:
     figure("first_build_dependency_priority", build.package.dependency_priority)
     figure("first_build_s", first_s)
     figure("latency_s", latency)
-    figure("scratch_builds", count_scratch_builds())
+    figure("scratch_builds", settled_count())
     figure("target_latency_s", TARGET_LATENCY_S)
     figure("target_latency_met", latency < TARGET_LATENCY_S)
+
+
+def settled_count(quiet_s: float = 3.0, bound_s: float = 60.0) -> int:
+    """Scratch builds once the follow-up decisions are over: the count unchanged for
+    ``quiet_s`` (bounded by ``bound_s``)."""
+    count, since, deadline = count_scratch_builds(), time.monotonic(), time.monotonic() + bound_s
+    while time.monotonic() - since < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = count_scratch_builds()
+        if now != count:
+            count, since = now, time.monotonic()
+    return count
 
 
 def count_scratch_builds() -> int:
