@@ -81,7 +81,7 @@ def set_up(run: Latency, data: dataset.DataSet) -> None:
     stack, timeout = run.stack, run.args.timeout
     run.hub_url, load_s = stack.start_kojisim(data.base, extra=run.bus.kojisim_options())
     figure("kojisim_load_s", load_s)
-    stack.env = django_env(stack.workdir, run.args.database, run.hub_url)
+    stack.env = django_env(stack.workdir, run.args.database, run.hub_url, scheduler=True)
     run.bus.configure(stack)
     stack.manage(["migrate", "--noinput", "-v", "0"], timeout)
     setup_django(stack.env)
