@@ -76,14 +76,16 @@ def refresh_packages(collection_id: int | None = None) -> int:
     )
 
 
-def refresh_real_builds(collection_id: int | None = None) -> int:
-    """Register new real builds and follow untagging (one collection, or all); returns
-    the failures."""
+def refresh_real_builds(collection_id: int | None = None, package_name: str | None = None) -> int:
+    """Register new real builds and follow untagging (one collection, or all; one package
+    of it when a tag message named one); returns the failures."""
     sessions = KojiSessions.from_settings()
     return _each_collection(
         "refresh_real_builds",
         collection_id,
-        lambda collection: refresh_latest_builds(collection=collection, sessions=sessions),
+        lambda collection: refresh_latest_builds(
+            collection=collection, sessions=sessions, package_name=package_name
+        ),
     )
 
 

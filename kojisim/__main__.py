@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from kojisim.control.messaging import TOPIC_PREFIX
 from kojisim.hub.server import KojiSimServer, make_server
 from kojisim.sim import Sim
 
@@ -32,6 +33,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--amqp", metavar="URL", help="publish Koji bus messages to this AMQP broker"
+    )
+    parser.add_argument(
+        "--topic-prefix",
+        default=TOPIC_PREFIX,
+        help=f"prefix of the messages' topics (default {TOPIC_PREFIX.rstrip('.')})",
     )
     parser.add_argument(
         "--seed", type=int, help="seed for random build failures (default: the scenario's)"
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
         speed=args.speed,
         amqp_url=args.amqp,
         read_only=args.read_only,
+        topic_prefix=args.topic_prefix,
     )
     server.sim = sim
     sim.start()

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from kojisim.control.faults import FaultInjector
-from kojisim.control.messaging import Publisher
+from kojisim.control.messaging import TOPIC_PREFIX, Publisher
 from kojisim.control.ops import SimOps
 from kojisim.core import history
 from kojisim.core.clock import SimClock
@@ -35,6 +35,7 @@ class Sim:
         speed: float | None = None,
         amqp_url: str | None = None,
         read_only: bool = False,
+        topic_prefix: str = TOPIC_PREFIX,
     ) -> None:
         started = time.monotonic()
         #: a read-only hub (a secondary Koji as Koschei sees it) refuses every write call
@@ -62,7 +63,9 @@ class Sim:
             self._initial_repos(imports)
             self.engine.timeline = list(self.scenario.timeline)
             self.engine.timeline_handler = self.ops.timeline
-            self.publisher = Publisher(self.state, hub_url.rsplit("/", 1)[0], files_url, amqp_url)
+            self.publisher = Publisher(
+                self.state, hub_url.rsplit("/", 1)[0], files_url, amqp_url, topic_prefix
+            )
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
         log.info(

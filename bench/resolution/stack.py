@@ -53,9 +53,11 @@ def database_url(name: str) -> str:
     return f"postgresql://{DB_USER}@{DB_HOST}:5432/{name}"
 
 
-def write_config(path: Path, hub_url: str, cachedir: Path) -> None:
+def write_config(path: Path, hub_url: str, cachedir: Path, *, scheduler: bool = False) -> None:
     """A KOSCHEI_CONFIG file: Koji is the kojisim (password login as ``koschei``, a user
-    every directory-loaded hub has), the cache is the run's own directory."""
+    every directory-loaded hub has), the cache is the run's own directory.  The scheduler
+    is passive unless ``scheduler``: a finished run enqueues it, and builds it submitted
+    would change what the next resolution sees."""
     base = hub_url.rsplit("/", 1)[0]
     config = {
         "koji_config": {
@@ -73,6 +75,7 @@ def write_config(path: Path, hub_url: str, cachedir: Path) -> None:
             },
         },
         "directories": {"cachedir": str(cachedir)},
+        "services": {"scheduler": {"enabled": scheduler}},
     }
     path.write_text(f"config = {config!r}\n")
 
@@ -134,12 +137,12 @@ class Stack:
             raise BenchError(f"manage.py {args[0]} failed ({status}); see {log}")
         return Command(stdout, seconds, usage.ru_maxrss // 1024)
 
-    def start_kojisim(self, repo: Path) -> tuple[str, float]:
+    def start_kojisim(self, repo: Path, extra: Sequence[str] = ()) -> tuple[str, float]:
         """kojisim serving ``repo`` on a free loopback port, frozen clock (nothing happens
-        unless asked: no kojira regeneration, no timeline).  Returns its hub URL and how
-        long it took to load."""
+        unless asked: no kojira regeneration, no timeline), with ``extra`` options.
+        Returns its hub URL and how long it took to load."""
         cmd = [sys.executable, "-m", "kojisim", "--scenario", str(repo), "--port", "0"]
-        cmd += ["--speed", "0", "--state-dir", str(self.workdir / "kojisim")]
+        cmd += ["--speed", "0", "--state-dir", str(self.workdir / "kojisim"), *extra]
         started = time.monotonic()
         process = self.procs.start("kojisim", cmd, self.env, stdout=subprocess.PIPE)
         stdout = process.stdout
@@ -187,10 +190,12 @@ class Stack:
         return self.procs.start("workers", cmd, env, stdout=None)
 
 
-def django_env(workdir: Path, database: str, hub_url: str) -> dict[str, str]:
+def django_env(
+    workdir: Path, database: str, hub_url: str, *, scheduler: bool = False
+) -> dict[str, str]:
     """The environment of every project process of the run (and of this one)."""
     config = workdir / "koschei.cfg"
-    write_config(config, hub_url, workdir / "cache")
+    write_config(config, hub_url, workdir / "cache", scheduler=scheduler)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOSCHEI_")}
     env.update(
         {

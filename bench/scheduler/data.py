@@ -1,8 +1,8 @@
 """The scheduler benchmark's data: packages and builds made in SQL in a fresh database.
 
 The last-build triggers are switched off while the builds are inserted (one trigger run per
-row would dominate the set-up) and the pointers they keep are then set in three statements,
-exactly as the triggers would; ``all_blocked`` likewise.
+row would dominate the set-up) and what they keep (pointers, the last build's start) is then
+set in three statements, exactly as the triggers would; ``all_blocked`` likewise.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ INSERT INTO build (package_id, state, task_id, started, version, release, last_c
 """
 
 POINTERS = """
-UPDATE package p SET last_build_id = lb.id FROM (
-    SELECT DISTINCT ON (package_id) package_id, id FROM build WHERE NOT untagged
+UPDATE package p SET last_build_id = lb.id, last_build_started = lb.started FROM (
+    SELECT DISTINCT ON (package_id) package_id, id, started FROM build WHERE NOT untagged
     ORDER BY package_id, started DESC, id DESC) lb
 WHERE lb.package_id = p.id;
 UPDATE package p SET last_complete_build_id = lcb.id, last_complete_build_state = lcb.state

@@ -26,11 +26,13 @@ class TaskStateChanged:
 
 @dataclass(frozen=True)
 class TagChanged:
-    """A build was tagged into or untagged from ``tag``."""
+    """A build was tagged into or untagged from ``tag``; ``name`` is its package's name
+    (None when the message has none)."""
 
     tag: str
     nvr: str
     untagged: bool
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,13 @@ def _task(body: Mapping[str, Any], kind: str) -> Event | Ignored:
 
 def _tag(body: Mapping[str, Any], kind: str) -> Event:
     nvr = "-".join(str(body.get(part, "?")) for part in ("name", "version", "release"))
-    return TagChanged(tag=_field(body, "tag", str, kind), nvr=nvr, untagged=kind == "untag")
+    name = body.get("name")
+    return TagChanged(
+        tag=_field(body, "tag", str, kind),
+        nvr=nvr,
+        untagged=kind == "untag",
+        name=name if isinstance(name, str) and name else None,
+    )
 
 
 def _repo(body: Mapping[str, Any], kind: str) -> Event:

@@ -104,14 +104,6 @@ class Build(models.Model):
             models.Index(
                 fields=["state"], condition=Q(state=BuildState.RUNNING), name="ix_build_running"
             ),
-            # The scheduler's priority query reads each schedulable package's last build
-            # start from here (index-only), not from the build table (bench/scheduler).
-            models.Index(
-                fields=["id"],
-                include=["started"],
-                condition=Q(last_complete=True),
-                name="ix_build_last_complete_started",
-            ),
         ]
 
     def __str__(self) -> str:

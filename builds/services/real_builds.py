@@ -135,8 +135,11 @@ class RealBuildChanges:
         return f"{self.registered} registered, {self.untagged} untagged, {self.retagged} retagged"
 
 
-def refresh_latest_builds(*, collection: Collection, sessions: KojiSessions) -> RealBuildChanges:
-    """Register new real builds of the dest tag, then detect untagged and retagged ones.
+def refresh_latest_builds(
+    *, collection: Collection, sessions: KojiSessions, package_name: str | None = None
+) -> RealBuildChanges:
+    """Register new real builds of the dest tag, then detect untagged and retagged ones;
+    only the package ``package_name`` when given (what a tag message names).
 
     A build newer than a package's last build is registered (tracked packages, or all
     when the collection polls untracked ones).  When Koji's latest is *older* than our
@@ -144,14 +147,14 @@ def refresh_latest_builds(*, collection: Collection, sessions: KojiSessions) -> 
     triggers move the package's last-build pointers back.  Idempotent.
     """
     session = sessions.reading(collection)
-    infos = [i for i in koji.list_tagged_latest(session, collection.dest_tag) if i.get("task_id")]
+    tagged = koji.list_tagged_latest(session, collection.dest_tag, package=package_name)
+    infos = [i for i in tagged if i.get("task_id")]
     changes = RealBuildChanges()
-    packages = _packages_by_name(collection)
-    known = set(
-        Build.objects.filter(package__collection=collection, real=True).values_list(
-            "task_id", flat=True
-        )
-    )
+    packages = _packages_by_name(collection, package_name)
+    builds = Build.objects.filter(package__collection=collection, real=True)
+    if package_name is not None:
+        builds = builds.filter(package__name=package_name)
+    known = set(builds.values_list("task_id", flat=True))
     fresh = [
         (packages[i["package_name"]].pk, i)
         for i in infos
@@ -160,7 +163,7 @@ def refresh_latest_builds(*, collection: Collection, sessions: KojiSessions) -> 
     changes.registered = len(
         register_real_builds(collection=collection, infos=fresh, sessions=sessions)
     )
-    packages = _packages_by_name(collection)
+    packages = _packages_by_name(collection, package_name)
     for info in infos:
         package = packages.get(info["package_name"])
         if (
@@ -174,11 +177,11 @@ def refresh_latest_builds(*, collection: Collection, sessions: KojiSessions) -> 
     return changes
 
 
-def _packages_by_name(collection: Collection) -> dict[str, Package]:
-    return {
-        p.name: p
-        for p in Package.objects.filter(collection=collection).select_related("last_build")
-    }
+def _packages_by_name(collection: Collection, name: str | None = None) -> dict[str, Package]:
+    packages = Package.objects.filter(collection=collection).select_related("last_build")
+    if name is not None:
+        packages = packages.filter(name=name)
+    return {p.name: p for p in packages}
 
 
 def _wants(collection: Collection, packages: dict[str, Package], info: dict[str, Any]) -> bool:

@@ -1,8 +1,9 @@
 """Koji's message-bus messages, as Fedora's koji-fedoramessaging plugin sends them.
 
 Topics are ``org.fedoraproject.prod.buildsys.{task.state.change,tag,untag,repo.init,
-repo.done,package.list.change}``.  Like the plugin, task state changes are only announced for
-top-level tasks of scratch builds.  Messages are always kept in a small in-memory log
+repo.done,package.list.change}`` (another prefix may be given, so that several simulators
+share a broker without hearing each other).  Like the plugin, task state changes are only
+announced for top-level tasks of scratch builds.  Messages are always kept in a small in-memory log
 (``sim.listMessages``); with an AMQP URL they are also published through fedora-messaging
 from a background thread, so a slow or absent broker never delays the hub.
 """
@@ -31,9 +32,15 @@ class Publisher:
     """Turns state changes into messages and publishes them."""
 
     def __init__(
-        self, state: SimState, base_url: str, files_url: str, amqp_url: str | None = None
+        self,
+        state: SimState,
+        base_url: str,
+        files_url: str,
+        amqp_url: str | None = None,
+        topic_prefix: str = TOPIC_PREFIX,
     ) -> None:
         self.state = state
+        self.topic_prefix = topic_prefix.rstrip(".") + "."
         self.base_url = base_url
         self.files_url = files_url
         self.amqp_url = amqp_url
@@ -60,7 +67,7 @@ class Publisher:
         if body is not None:
             body["base_url"] = self.base_url
             body["instance"] = "primary"
-            self.emit(TOPIC_PREFIX + topic, _scrub(body))
+            self.emit(self.topic_prefix + topic, _scrub(body))
 
     def _task_body(self, data: dict[str, Any]) -> dict[str, Any] | None:
         task = self.state.tasks[data["task_id"]]

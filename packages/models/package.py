@@ -20,6 +20,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -46,13 +47,11 @@ class BasePackage(models.Model):
 class HoursSince(Func):
     """Hours between a timestamp and ``clock_timestamp()``, as a float.
 
-    Cast to double precision: EXTRACT gives numeric, and numeric ``log`` made the
-    scheduler's priority query ten times slower (bench/scheduler).
+    ``date_part`` gives double precision directly; EXTRACT gives numeric, whose
+    arithmetic made the scheduler's priority query several times slower (bench/scheduler).
     """
 
-    template = (
-        "(EXTRACT(EPOCH FROM clock_timestamp() - %(expressions)s)::double precision / 3600.0)"
-    )
+    template = "(date_part('epoch', clock_timestamp() - %(expressions)s) / 3600.0)"
     output_field = FloatField()
 
 
@@ -74,12 +73,21 @@ SCHEDULABLE = (
 
 def time_priority_expression(curve: TimeCurve) -> Greatest:
     """SQL twin of :func:`packages.priority.time_priority`."""
-    hours = Greatest(Value(MIN_HOURS), HoursSince(F("last_build__started")))
+    hours = Greatest(Value(MIN_HOURS), HoursSince(F("last_build_started")))
     return Greatest(
         Value(curve.a) * Log10(hours) + Value(curve.b),
         Value(TIME_PRIORITY_FLOOR),
         output_field=FloatField(),
     )
+
+
+def priority_expression() -> CombinedExpression:
+    """Spec 3.1's priority of a schedulable package (``packages.priority.current_priority``),
+    from its own row and its collection's coefficient."""
+    time_term = time_priority_expression(configured_curve())
+    dynamic = F("dependency_priority") + F("build_priority") + time_term
+    coefficient = F("collection__priority_coefficient")
+    return F("manual_priority") + F("static_priority") + coefficient * dynamic
 
 
 def configured_curve() -> TimeCurve:
@@ -126,19 +134,11 @@ class PackageQuerySet(models.QuerySet["Package"]):
 
     def with_priority(self) -> PackageQuerySet:
         """Annotate ``current_priority`` (NULL when unschedulable), computed in SQL."""
-        dynamic = (
-            F("dependency_priority")
-            + F("build_priority")
-            + time_priority_expression(configured_curve())
-        )
-        total = (
-            F("manual_priority")
-            + F("static_priority")
-            + F("collection__priority_coefficient") * dynamic
-        )
         return self.annotate(
             current_priority=Case(
-                When(SCHEDULABLE, then=total), default=None, output_field=FloatField()
+                When(SCHEDULABLE, then=priority_expression()),
+                default=None,
+                output_field=FloatField(),
             )
         )
 
@@ -164,11 +164,12 @@ class PackageQuerySet(models.QuerySet["Package"]):
         return self.annotate(group_snoozed_until=Subquery(latest))
 
     def by_priority(self) -> PackageQuerySet:
-        """Schedulable packages, highest priority first (the scheduler's order)."""
+        """Schedulable packages with ``current_priority``, highest first (the scheduler's
+        order).  Only schedulable rows are left, so the priority needs no NULL case."""
         return (
-            self.with_priority()
-            .schedulable()
-            .order_by(F("current_priority").desc(nulls_last=True), "id")
+            self.schedulable()
+            .annotate(current_priority=priority_expression())
+            .order_by(F("current_priority").desc(), "id")
         )
 
 
@@ -180,8 +181,8 @@ class Package(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="packages")
     arch_override = models.CharField(max_length=255, null=True, blank=True)
     skip_resolution = models.BooleanField(default=False)
-    # Both pointers are maintained by database triggers (migration resolution/0002 of
-    # builds): never assign them from Python.  ON DELETE actions are created in SQL.
+    # Both pointers are maintained by database triggers (migrations builds/0003 and
+    # 0006): never assign them from Python.  ON DELETE actions are created in SQL.
     last_complete_build = models.ForeignKey(
         "builds.Build",
         null=True,
@@ -199,6 +200,9 @@ class Package(models.Model):
         on_delete=models.DO_NOTHING,
         related_name="+",
     )
+    # When last_build started, kept by the same triggers: the priority's time term reads
+    # it from the package row, so ranking every package joins no build (bench/scheduler).
+    last_build_started = models.DateTimeField(null=True, blank=True, editable=False)
     resolved = models.BooleanField(null=True, blank=True)
     static_priority = models.IntegerField(default=0)
     manual_priority = models.IntegerField(default=0)

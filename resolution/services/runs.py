@@ -3,11 +3,11 @@
 A run is created in the transaction that records the repo; its chunks are enqueued as
 django-q2 tasks after commit so they spread over every worker.  A chunk resolves outside
 any transaction, then persists its packages and counts itself done in ONE transaction;
-the chunk that completes the run enqueues ``finish_repo``.  Every package of an incremental
-run (once the collection has stored resolutions) starts in a triage chunk
-(``resolution.services.triage``), which moves those whose stored outcome holds and
-resolves the others itself when they are few, else adds solving chunks counted into the
-run in the same transaction.  Re-running a done chunk, or
+the chunk that completes the run enqueues ``finish_repo``, and a run that ends enqueues
+the scheduler.  Every package of an incremental run (once the collection has stored
+resolutions) starts in a triage chunk (``resolution.services.triage``), which moves those
+whose stored outcome holds and resolves the others itself when they are few, else adds
+solving chunks counted into the run in the same transaction.  Re-running a done chunk, or
 a chunk of a run that is no longer running (superseded by a newer repo), is a no-op.  The
 periodic repo check re-enqueues chunks that are overdue (a task lost with its worker).
 """
@@ -39,6 +39,11 @@ from resolution.services.triage import Triage, triage, without_jit
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_SIZE = 300
+#: a finished run enqueues the scheduler (by name: builds is the layer below) at once: the
+#: priorities it wrote may have put packages over the threshold, and the scheduler's
+#: schedule runs once a minute; as many decisions as one run of that schedule makes
+SCHEDULE_BUILDS = "builds.tasks.schedule_builds"
+FOLLOW_UP_DECISIONS = 10
 MIN_CHUNK_SIZE = 50
 DEFAULT_OVERDUE_SECONDS = 900
 
@@ -380,6 +385,7 @@ def _finish(run_id: int) -> ResolutionRun | None:
         run.state = RunState.DONE
         run.finished_at = timezone.now()
         run.save(update_fields=["state", "finished_at"])
+        transaction.on_commit(lambda: async_task(SCHEDULE_BUILDS, decisions=FOLLOW_UP_DECISIONS))
         log.info(
             "Resolution run %s done: packages=%d solved=%d reused=%d changed=%d problems=%d",
             run.pk,

@@ -110,3 +110,21 @@ def test_messages_reach_rabbitmq_through_fedora_messaging(kojisim_server, queue)
     assert received[1][1]["new"] == koji.TASK_STATES[koji.TASK_STATES["CLOSED"]]
     assert received[2][1]["name"] == "bar"
     session.rsession.close()
+
+
+def test_a_topic_prefix_of_its_own_keeps_a_simulators_messages_apart(kojisim_server, queue):
+    """The default prefix's queue hears nothing of a simulator with its own prefix."""
+    channel, name = queue
+    prefix = f"sim.test.{uuid.uuid4().hex[:8]}.buildsys"
+    own = f"kojisim-prefixed-{uuid.uuid4().hex}"
+    channel.queue_declare(own, exclusive=True, auto_delete=True)
+    channel.queue_bind(own, "amq.topic", routing_key=f"{prefix}.#")
+    server = kojisim_server(None, speed=0.0, extra=["--amqp", AMQP_URL, "--topic-prefix", prefix])
+    server.sim("newBuild", "bar", {"version": "2.9"})
+    assert [m["topic"] for m in server.sim("listMessages", "tag")] == [f"{prefix}.tag"]
+    received = _receive(channel, own, 1)
+    assert [topic for topic, _body in received] == [f"{prefix}.tag"]
+    # other simulators on the broker may use the default prefix: none of it is ours
+    ours = received[0][1]["base_url"]
+    heard = _receive(channel, name, 100, timeout=2.0)
+    assert [body for _topic, body in heard if body.get("base_url") == ours] == []

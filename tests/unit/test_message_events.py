@@ -29,8 +29,9 @@ TAG = {"instance": "primary", "tag": "f42", "name": "foo", "version": "1", "rele
     ("kind", "body", "event"),
     [
         ("task.state.change", TASK, TaskStateChanged(task_id=42, new="CLOSED")),
-        ("tag", TAG, TagChanged(tag="f42", nvr="foo-1-2", untagged=False)),
-        ("untag", TAG, TagChanged(tag="f42", nvr="foo-1-2", untagged=True)),
+        ("tag", TAG, TagChanged(tag="f42", nvr="foo-1-2", untagged=False, name="foo")),
+        ("untag", TAG, TagChanged(tag="f42", nvr="foo-1-2", untagged=True, name="foo")),
+        ("tag", {**TAG, "name": ""}, TagChanged(tag="f42", nvr="-1-2", untagged=False)),
         (
             "repo.done",
             {"instance": "primary", "tag": "f42-build", "repo_id": 7},
@@ -59,13 +60,13 @@ def test_other_topics_instances_and_attributes_are_ignored(topic, body):
 
 def test_the_prefix_may_be_given_with_a_trailing_dot():
     assert parse_event(f"{PREFIX}.tag", TAG, prefix=PREFIX + ".", instance="primary") == (
-        TagChanged("f42", "foo-1-2", False)
+        TagChanged("f42", "foo-1-2", False, "foo")
     )
 
 
 def test_the_configured_instance_is_the_one_listened_to():
     assert parse("tag", {**TAG, "instance": "s390"}, instance="s390") == TagChanged(
-        "f42", "foo-1-2", False
+        "f42", "foo-1-2", False, "foo"
     )
 
 

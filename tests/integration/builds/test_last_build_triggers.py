@@ -195,6 +195,46 @@ def test_builds_of_other_packages_do_not_count(collection):
     assert_pointers(foo, mine, mine)
 
 
+def last_build_started(package):
+    return reload(package).last_build_started
+
+
+def test_the_package_keeps_when_its_last_build_started(collection):
+    package = make_package("foo", collection, tracked=True)
+    assert last_build_started(package) is None
+    older = make_build(package, BuildState.COMPLETE, hours_ago=20)
+    assert last_build_started(package) == older.started
+    running = make_build(package, BuildState.RUNNING, hours_ago=1)
+    assert last_build_started(package) == running.started
+    running.delete()
+    assert last_build_started(package) == older.started
+    Build.objects.filter(pk=older.pk).update(untagged=True)
+    assert last_build_started(package) is None
+
+
+def test_moving_the_last_builds_start_moves_the_packages_copy(collection):
+    """The last build stays the last (no pointer changes), only its start moves."""
+    package = make_package("foo", collection, tracked=True)
+    make_build(package, BuildState.COMPLETE, hours_ago=30)
+    last = make_build(package, BuildState.FAILED, hours_ago=10)
+    moved = timezone.now() - timedelta(hours=5)
+    Build.objects.filter(pk=last.pk).update(started=moved)
+    assert reload(package).last_build_id == last.id
+    assert last_build_started(package) == moved
+
+
+def test_the_last_build_start_follows_a_reordering_and_a_move(collection):
+    foo = make_package("foo", collection, tracked=True)
+    bar = make_package("bar", collection, tracked=True)
+    first = make_build(foo, BuildState.COMPLETE, hours_ago=20)
+    second = make_build(foo, BuildState.FAILED, hours_ago=10)
+    Build.objects.filter(pk=first.pk).update(started=timezone.now())
+    assert last_build_started(foo) == reload(first).started
+    Build.objects.filter(pk=first.pk).update(package=bar)
+    assert last_build_started(foo) == second.started
+    assert last_build_started(bar) == reload(first).started
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_writers_leave_the_newest_build_last(collection):
     """Writer A inserts the newest build and holds its transaction open; writer B inserts

@@ -152,7 +152,7 @@ def test_a_tag_into_a_dest_tag_enqueues_a_refresh_per_collection(
     server.sim("newBuild", "bar", {"version": "2.9"})
     _watcher, outcomes = watch(url, koji_queue, 1)
     assert outcomes[0].kind == "enqueued"
-    refreshes = [(REFRESH_REAL_BUILDS, (first.pk,)), (REFRESH_REAL_BUILDS, (second.pk,))]
+    refreshes = [(REFRESH_REAL_BUILDS, (pk, "bar")) for pk in (first.pk, second.pk)]
     assert queued_tasks() == refreshes
 
 
@@ -188,7 +188,7 @@ def test_an_untag_enqueues_a_refresh(amqp_url, koji_queue, queued_tasks, db):
     collection = make_collection("f42")
     send(url, f"{PREFIX}.untag", koji_body(tag="f42", name="foo", version="1", release="1"))
     watch(url, koji_queue, 1)
-    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk,))]
+    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk, "foo"))]
 
 
 def test_bad_unknown_and_duplicate_messages_are_acked_logged_and_the_watcher_goes_on(
@@ -219,7 +219,7 @@ def test_bad_unknown_and_duplicate_messages_are_acked_logged_and_the_watcher_goe
         *["ignored"] * 4,
         "enqueued",
     ]
-    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk,)), (SYNC_BUILD, (4242,))]
+    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk, "foo")), (SYNC_BUILD, (4242,))]
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len([r for r in warnings if "malformed" in r.getMessage()]) == 3
     assert any("duplicate" in r.getMessage() for r in caplog.records)
@@ -256,7 +256,7 @@ def test_the_watcher_reconnects_after_the_broker_drops_its_connection(
     assert [o.kind for o in handled] == ["enqueued", "duplicate", "enqueued"]
     assert watcher.connections >= 2
     assert any("reconnecting" in r.getMessage() for r in caplog.records)
-    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk,))] * 2
+    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk, name)) for name in "ab"]
 
 
 # -- the publisher ----------------------------------------------------------------------------
@@ -404,4 +404,4 @@ def test_watch_messages_command_consumes_until_sigterm(amqp_url, queued_tasks, s
         with _channel(url) as channel:
             channel.queue_delete(name)
     assert out.getvalue().strip() == "stopped: messages=1 connections=1"
-    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk,))]
+    assert queued_tasks() == [(REFRESH_REAL_BUILDS, (collection.pk, "a"))]

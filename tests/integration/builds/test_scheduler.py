@@ -14,7 +14,13 @@ from builds.koji import KojiSessions
 from builds.models import Build, SubmissionClaim
 from builds.services.package_list import refresh_packages
 from builds.services.real_builds import refresh_latest_builds
-from builds.services.scheduler import SCHEDULER_LOCK, Outcome, schedule_build
+from builds.services.scheduler import (
+    SCHEDULER_LOCK,
+    Outcome,
+    candidates,
+    first_candidates,
+    schedule_build,
+)
 from builds.tasks import schedule_builds
 from packages.models import Collection, Package
 from packages.states import BuildState, SkipReason
@@ -129,6 +135,21 @@ def test_a_submission_in_flight_counts_against_max_builds(f42, settings, session
     )
     decision = schedule_build(sessions=sessions)
     assert decision.outcome is Outcome.MAX_BUILDS and running(f42) == []
+
+
+def test_the_candidates_are_the_rankings_first_packages_over_the_threshold(f42, settings):
+    """first_candidates cuts the ranking at the threshold in Python and leaves claimed
+    packages out in SQL: the same packages, in the same order, as candidates()."""
+    settings.KOSCHEI["services"]["scheduler"]["max_candidates"] = 3
+    prioritise(f42, foo=1000, bar=2000, make=256, qux=255)
+    SubmissionClaim.objects.create(
+        package=package(f42, "bar"), claimed_at=timezone.now(), owner="elsewhere:1"
+    )
+    first = [p.name for p in first_candidates(3)]
+    assert first == ["foo", "make"]
+    assert [p.name for p in candidates()[:3]] == first
+    assert [p.current_priority for p in first_candidates(1)] == [1000]
+    assert [p.name for p in first_candidates(10)] == ["foo", "make"]
 
 
 def test_a_loaded_arch_holds_back_only_the_packages_that_build_on_it(f42, koji_hub, sessions):

@@ -38,6 +38,20 @@ def test_refresh_real_builds_of_one_collection_by_id_is_idempotent(f42):
     assert set(Build.objects.values_list("id", flat=True)) == registered
 
 
+def test_refresh_real_builds_of_one_package_reads_and_registers_only_that_package(f42, koji_hub):
+    """What a tag message enqueues: that package's latest build, not the whole tag."""
+    assert tasks.refresh_packages(f42.pk) == 0
+    Package.objects.filter(collection=f42).update(tracked=True)
+    assert tasks.refresh_real_builds(f42.pk) == 0
+    koji_hub.sim("newBuild", "bar", {"version": "9.0"})
+    koji_hub.sim("newBuild", "foo", {"version": "9.0"})
+    assert tasks.refresh_real_builds(f42.pk, "bar") == 0
+    new = Build.objects.filter(real=True, version="9.0")
+    assert list(new.values_list("package__name", flat=True)) == ["bar"]
+    assert tasks.refresh_real_builds(f42.pk) == 0
+    assert sorted(new.values_list("package__name", flat=True)) == ["bar", "foo"]
+
+
 def test_a_collection_gone_before_its_task_ran_is_nothing_to_do(f42):
     gone = f42.pk
     f42.delete()

@@ -13,6 +13,16 @@ from packages.models import Collection, Package
 from resolution.models import ResolutionChange
 
 
+@pytest.fixture(autouse=True)
+def passive_scheduler(settings):
+    """A finished run enqueues the scheduler, which the tests' synchronous queue runs at
+    once: it would submit builds of the packages due and change what the next run sees.
+    The resolution tests check what runs store, so their scheduler is passive."""
+    config = copy.deepcopy(settings.KOSCHEI)
+    config["services"]["scheduler"]["enabled"] = False
+    settings.KOSCHEI = config
+
+
 @pytest.fixture
 def cachedir(settings, koji_hub, tmp_path):
     """A private repo cache (the koji_hub settings are already in place)."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from builds.models import Build
 from packages.models import Collection, Package
 from packages.signals import collection_state_changed, package_state_changed
+from packages.states import BuildState
 from resolution import tasks
 from resolution.models import (
     BuildrootProblem,
@@ -93,6 +96,21 @@ def test_a_new_repo_resolves_the_base_buildroot_and_every_eligible_package(f42, 
     assert history("foo") == [(True, [])]
     resolution = PackageResolution.objects.get(package=package("foo"))
     assert resolution.repo_id == coll.latest_repo_id and resolution.install_set
+
+
+def test_a_finished_run_enqueues_the_scheduler_at_once(f42, koji_hub, settings):
+    """Without it, a package the run made due waits for the scheduler's schedule (once a
+    minute); the tests' synchronous queue runs the enqueued decisions at once."""
+    config = copy.deepcopy(settings.KOSCHEI)
+    config["services"]["scheduler"]["enabled"] = True
+    settings.KOSCHEI = config
+    Package.objects.update(manual_priority=-100_000)
+    Package.objects.filter(name="foo").update(manual_priority=100_000)
+    assert not Build.objects.filter(real=False).exists()
+    tasks.check_new_repos()
+    assert ResolutionRun.objects.get().state == RunState.DONE
+    scratch = Build.objects.filter(real=False, state=BuildState.RUNNING)
+    assert [build.package.name for build in scratch] == ["foo"]
 
 
 def test_a_missing_build_require_is_a_problem_naming_it(f42):
