@@ -27,10 +27,13 @@ FLAGS = [
 USERS = {"alice": {"password": "alice-pass", "email": "alice@example.org", "name": "Alice"}}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    # Playwright's sync API keeps an event loop running in this thread, which Django takes
-    # for an async context; the tests' own ORM calls are plain synchronous code.
+    """Chromium for one test module.  Playwright's sync API keeps an event loop running in
+    this thread, which Django takes for an async context although the tests' own ORM calls
+    (and the database flushes between them) are plain synchronous code: allowed while the
+    browser lives, and no longer once it is gone, so that later tests and the processes
+    they start do not inherit it (check --deploy refuses it)."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
