@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from builds.models import Build
@@ -32,9 +34,15 @@ def affected_by_page(request: HttpRequest, dep: str) -> HttpResponse:
     if collection is None or low is None or high is None:
         return HttpResponseBadRequest(USAGE)
     found = affected_by(collection=collection, name=dep, low=low, high=high)
-    packages = Package.objects.in_bulk([row.package_id for row in found])
-    builds = Build.objects.in_bulk([row.build_id for row in found])
-    rows = [(packages[r.package_id], builds[r.build_id], r.distance) for r in found]
+    per_page = int(settings.KOSCHEI["frontend"]["packages_per_page"])
+    try:
+        page = Paginator(found, per_page).page(request.GET.get("page") or 1)
+    except (EmptyPage, PageNotAnInteger) as exc:
+        raise Http404(f"No such page: {request.GET.get('page')}") from exc
+    shown = list(page.object_list)
+    packages = Package.objects.in_bulk([row.package_id for row in shown])
+    builds = Build.objects.in_bulk([row.build_id for row in shown])
+    rows = [(packages[r.package_id], builds[r.build_id], r.distance) for r in shown]
     return render(
         request,
         "resolution/affected_by.html",
@@ -45,6 +53,7 @@ def affected_by_page(request: HttpRequest, dep: str) -> HttpResponse:
             "high": high,
             "direction": "upgrade" if is_upgrade(low, high) else "downgrade",
             "rows": rows,
+            "page": page,
             "collection": collection,
         },
     )

@@ -79,3 +79,16 @@ def test_bad_arguments_are_400(client, collection, query):
     response = client.get(f"/affected-by/glibc?{query}")
     assert response.status_code == 400
     assert b"exactly one collection" in response.content
+
+
+def test_many_affected_builds_come_in_pages(client, collection, settings):
+    settings.KOSCHEI = {
+        **settings.KOSCHEI,
+        "frontend": {**settings.KOSCHEI["frontend"], "packages_per_page": 2},
+    }
+    for i in range(3):
+        failed_after_change(collection, f"p{i}", "2.39", "2.41", distance=i + 1)
+    url = f"/affected-by/glibc?collection=f42&{QUERY}"
+    assert listed(client.get(url)) == ["p0", "p1"]
+    assert listed(client.get(f"{url}&page=2")) == ["p2"]
+    assert client.get(f"{url}&page=3").status_code == 404
