@@ -20,7 +20,8 @@ NOT_CONFIGURED = (
 )
 
 
-def _next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest) -> str:
+    """The ``next`` argument (query or form) when it stays on this site, else "/"."""
     target = request.GET.get("next") or request.POST.get("next") or "/"
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -32,7 +33,7 @@ def login(request: HttpRequest) -> HttpResponse:
     """Send the reader to the OpenID provider; they come back to ``next``."""
     if not login_configured():
         return render(request, "login_unavailable.html", {"message": NOT_CONFIGURED}, status=503)
-    query = urlencode({"next": _next(request)})
+    query = urlencode({"next": safe_next(request)})
     return redirect(f"{reverse('oidc_authentication_init')}?{query}")
 
 

@@ -120,6 +120,7 @@ def explain(
     )
     terms = priority_terms(package, now=now)
     threshold = scheduler.build_threshold()
+    busy, limit = scheduler.busy_builds(), scheduler.max_builds()
     gates = [
         GateState(
             "passive instance",
@@ -134,8 +135,8 @@ def explain(
         ),
         GateState(
             "max running builds",
-            scheduler.busy_builds() >= scheduler.max_builds(),
-            f"{scheduler.busy_builds()} of {scheduler.max_builds()} builds running",
+            busy >= limit,
+            f"{busy} of {limit} builds running",
         ),
     ]
     gates += [

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import F
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from builds.models import ResourceConsumptionStats, ScalarStats
+from packages.views.listing import page_or_404
 from packages.views.scope import public_page
 
 PER_PAGE = 20
@@ -19,9 +19,6 @@ def stats(request: HttpRequest) -> HttpResponse:
     rows = ResourceConsumptionStats.objects.order_by(
         F("time").desc(nulls_last=True), "name", "arch"
     )
-    try:
-        page = Paginator(rows, PER_PAGE).page(request.GET.get("page") or 1)
-    except (EmptyPage, PageNotAnInteger) as exc:
-        raise Http404(f"No such page: {request.GET.get('page')}") from exc
+    page = page_or_404(rows, request.GET.get("page"), PER_PAGE)
     context = {"title": "Statistics", "totals": totals, "page": page}
     return render(request, "builds/stats.html", context)

@@ -12,27 +12,21 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from koschei_site.errors import ServiceError
+from koschei_site.views import safe_next
 from packages.models import Collection
 from packages.permissions import can_edit_group
 from packages.services import track_packages
 from packages.services.groups import set_group_content
 from packages.states import LogEnvironment
-from packages.views.group_forms import _names
+from packages.views.group_forms import name_list
 from packages.views.listing import find_group
 from packages.views.scope import public_page
 
 WEB = LogEnvironment.FRONTEND
 GROUP_RE = re.compile(r"([a-zA-Z0-9.+_-]+(/[a-zA-Z0-9.+_-]+)?)?")
-
-
-def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or "/"
-    ok = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    return target if ok else "/"
 
 
 @public_page
@@ -54,7 +48,7 @@ def add_packages(request: HttpRequest) -> HttpResponse:
         if group is not None and not can_edit_group(request.user, group):
             raise PermissionDenied("You don't have permission to edit that group")
         try:
-            names = _names(request.POST, "packages")
+            names = name_list(request.POST, "packages")
             if not names:
                 raise ServiceError("No packages given")
             with transaction.atomic():
@@ -70,7 +64,7 @@ def add_packages(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"{exc}{hint if 'exist' in str(exc) else ''}")
             return _form(request, form)
         messages.success(request, f"Packages added: {', '.join(p.name for p in added) or 'none'}")
-        return redirect(_next(request))
+        return redirect(safe_next(request))
     return _form(request, form)
 
 

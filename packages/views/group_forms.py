@@ -37,7 +37,8 @@ SPLIT = re.compile(r"[\s,]+")
 FIELD_MAX = 200_000  # characters of one list field (a group of thousands of packages)
 
 
-def _names(form: Any, field: str) -> list[str]:
+def name_list(form: Any, field: str) -> list[str]:
+    """The distinct names of a form field (separated by spaces, commas or lines)."""
     text = form.get(field, "")
     if len(text) > FIELD_MAX:
         raise ServiceError(f"Too long: {field}")
@@ -49,13 +50,13 @@ def _read_form(form: Any) -> tuple[str, list[str], list[str]]:
     name = form.get("name", "").strip()
     if not NAME_RE.fullmatch(name) or len(name) > 255:
         raise ServiceError("Invalid group name")
-    packages = _names(form, "packages")
+    packages = name_list(form, "packages")
     if not packages:
         raise ServiceError("Empty group not allowed")
     bad = [p for p in packages if not NAME_RE.fullmatch(p)]
     if bad:
         raise ServiceError(f"Invalid package names: {', '.join(bad[:10])}")
-    owners = _names(form, "owners")
+    owners = name_list(form, "owners")
     if not owners:
         raise ServiceError("Group must have an owner")
     return name, packages, owners

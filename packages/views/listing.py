@@ -132,10 +132,12 @@ def order_terms(keys: dict[str, list[tuple[Any, bool, bool | None]]], order: str
     return terms
 
 
-def _paginate(rows: QuerySet[Any], number: str | None) -> Page:
-    per_page = int(settings.KOSCHEI["frontend"]["packages_per_page"])
+def page_or_404(rows: Sequence[Any] | QuerySet[Any], number: str | None, per_page: int = 0) -> Page:
+    """Page ``number`` of ``rows`` (default size ``frontend.packages_per_page``); a page
+    that is not a number or out of range is a 404."""
+    size = per_page or int(settings.KOSCHEI["frontend"]["packages_per_page"])
     try:
-        return Paginator(rows, per_page).page(number or 1)
+        return Paginator(rows, size).page(number or 1)
     except (EmptyPage, PageNotAnInteger) as exc:
         raise Http404(f"No such page: {number}") from exc
 
@@ -178,7 +180,7 @@ def package_listing(
             .prefetch_related(groups)
             .order_by(*order_terms(_SINGLE_KEYS, order), "name", "id")
         )
-        return Listing(_paginate(rows, page), False, collections, order)
+        return Listing(page_or_404(rows, page), False, collections, order)
     order = order or UNIFIED_DEFAULT
     cells = _packages_in([c.pk for c in collections], filters)
     mine = cells.filter(base=OuterRef("pk"))
@@ -189,7 +191,7 @@ def package_listing(
     )
     keys = _unified_keys(collections, mine)
     bases = bases.order_by(*order_terms(keys, order), "name", "id")
-    listing = Listing(_paginate(bases, page), True, collections, order)
+    listing = Listing(page_or_404(bases, page), True, collections, order)
     listing.page.object_list = [_row(base, collections) for base in listing.page.object_list]
     return listing
 

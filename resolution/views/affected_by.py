@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 
 from builds.models import Build
 from packages.models import Package
+from packages.views.listing import page_or_404
 from packages.views.scope import public_page
 from resolution.services.affected_by import EVR, affected_by, is_upgrade
 
@@ -34,11 +33,7 @@ def affected_by_page(request: HttpRequest, dep: str) -> HttpResponse:
     if collection is None or low is None or high is None:
         return HttpResponseBadRequest(USAGE)
     found = affected_by(collection=collection, name=dep, low=low, high=high)
-    per_page = int(settings.KOSCHEI["frontend"]["packages_per_page"])
-    try:
-        page = Paginator(found, per_page).page(request.GET.get("page") or 1)
-    except (EmptyPage, PageNotAnInteger) as exc:
-        raise Http404(f"No such page: {request.GET.get('page')}") from exc
+    page = page_or_404(found, request.GET.get("page"))
     shown = list(page.object_list)
     packages = Package.objects.in_bulk([row.package_id for row in shown])
     builds = Build.objects.in_bulk([row.build_id for row in shown])
