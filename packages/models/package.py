@@ -8,11 +8,14 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import (
+    BooleanField,
     Case,
     Exists,
+    ExpressionWrapper,
     F,
     FloatField,
     Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -42,6 +45,21 @@ class BasePackage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+#: Is the last build a complete one (false while one runs, NULL with no build)?
+LAST_BUILD_COMPLETE = ExpressionWrapper(
+    Q(last_build=F("last_complete_build")), output_field=BooleanField()
+)
+
+#: The last build's state from the package row alone, without joining build: the
+#: last-build trigger keeps last_build either the last complete build or a running one.
+LAST_BUILD_STATE = Case(
+    When(last_build__isnull=True, then=None),
+    When(last_build=F("last_complete_build"), then=F("last_complete_build_state")),
+    default=Value(BuildState.RUNNING),
+    output_field=IntegerField(),
+)
 
 
 class HoursSince(Func):
@@ -243,6 +261,18 @@ class Package(models.Model):
                 fields=["snoozed_until"],
                 condition=Q(snoozed_until__isnull=False),
                 name="ix_package_snoozed_until",
+            ),
+            # The package list's default order ("running,state,name"), so that any of its
+            # pages is an index range instead of a sort of the whole collection.
+            models.Index(
+                "collection",
+                LAST_BUILD_COMPLETE,
+                "resolved",
+                LAST_BUILD_STATE.desc(),
+                "name",
+                "id",
+                condition=Q(blocked=False, tracked=True),
+                name="ix_package_list_default",
             ),
         ]
 

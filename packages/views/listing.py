@@ -19,9 +19,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import (
-    BooleanField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
@@ -33,7 +31,12 @@ from django.db.models.expressions import OrderBy
 from django.http import Http404, QueryDict
 
 from packages.models import BasePackage, Collection, Package, PackageGroup
-from packages.models.package import PackageQuerySet, state_condition
+from packages.models.package import (
+    LAST_BUILD_COMPLETE,
+    LAST_BUILD_STATE,
+    PackageQuerySet,
+    state_condition,
+)
 from packages.states import BuildState, PackageState
 
 SINGLE_DEFAULT = "running,state,name"
@@ -42,10 +45,8 @@ UNIFIED_DEFAULT = "running,failing,name"
 # key -> [(expression, descending, nulls_last)] for the one-collection list
 _SINGLE_KEYS: dict[str, list[tuple[Any, bool, bool | None]]] = {
     "name": [(F("name"), False, None)],
-    "state": [(F("resolved"), False, None), (F("last_build__state"), True, None)],
-    "running": [
-        (ExpressionWrapper(Q(last_build=F("last_complete_build")), BooleanField()), False, None)
-    ],
+    "state": [(F("resolved"), False, None), (LAST_BUILD_STATE, True, None)],
+    "running": [(LAST_BUILD_COMPLETE, False, None)],
     "task_id": [(F("last_build__task_id"), False, None)],
     "started": [(F("last_build__started"), False, None)],
     "current_priority": [(F("current_priority"), True, True)],
@@ -173,14 +174,24 @@ def package_listing(
     groups = Prefetch("base__groups", queryset=visible_groups(user), to_attr="shown_groups")
     if len(collections) == 1:
         order = order or SINGLE_DEFAULT
-        packages = _packages_in([collections[0].pk], filters).with_priority()
+        packages = _packages_in([collections[0].pk], filters)
+        if "current_priority" in order:
+            packages = packages.with_priority()
+        ids = _restrict_bases(packages, filters, "base__").order_by(
+            *order_terms(_SINGLE_KEYS, order), "name", "id"
+        )
+        listing = Listing(
+            page_or_404(ids.values_list("id", flat=True), page), False, collections, order
+        )
         rows = (
-            _restrict_bases(packages, filters, "base__")
+            Package.objects.filter(id__in=list(listing.page.object_list))
+            .with_priority()
             .select_related("last_build", "collection", "base")
             .prefetch_related(groups)
-            .order_by(*order_terms(_SINGLE_KEYS, order), "name", "id")
+            .in_bulk()
         )
-        return Listing(page_or_404(rows, page), False, collections, order)
+        listing.page.object_list = [rows[pk] for pk in listing.page.object_list]
+        return listing
     order = order or UNIFIED_DEFAULT
     cells = _packages_in([c.pk for c in collections], filters)
     mine = cells.filter(base=OuterRef("pk"))

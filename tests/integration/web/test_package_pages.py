@@ -8,8 +8,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.test.utils import CaptureQueriesContext
 
-from packages.models import AdminNotice, CollectionGroup
+from packages.models import AdminNotice, CollectionGroup, Package
 from packages.states import BuildState, KojiTaskState, PackageState
 from packages.templatetags.koschei import ICON_ALIASES
 from resolution.models import BuildrootProblem, UnappliedChange
@@ -274,3 +278,68 @@ def test_a_nul_character_is_a_bad_request_not_a_server_error(client, packages, u
 def test_a_posted_nul_character_is_a_bad_request(client, packages, staff_user):
     client.force_login(staff_user)
     assert client.post("/build/1/cancel", {"note": "a\x00b"}).status_code == 400
+
+
+def test_the_state_order_read_from_the_package_row_is_the_last_builds_own(client, collection):
+    """The list sorts by state without joining build; it must agree with the join."""
+    histories = {
+        "a-ok": [BuildState.COMPLETE],
+        "b-failed": [BuildState.FAILED],
+        "c-ok-then-running": [BuildState.COMPLETE, BuildState.RUNNING],
+        "d-failed-then-running": [BuildState.FAILED, BuildState.RUNNING],
+        "e-only-running": [BuildState.RUNNING],
+        "f-never": [],
+        "g-failed-then-ok": [BuildState.FAILED, BuildState.COMPLETE],
+    }
+    for resolved in (True, False, None):
+        for name, states in histories.items():
+            package = make_package(f"{name}-{resolved}", collection, tracked=True)
+            package.resolved = resolved
+            package.save(update_fields=["resolved"])
+            for age, state in zip(range(len(states) * 10, 0, -10), states, strict=True):
+                make_build(package, state=state, hours_ago=age)
+    joined = Package.objects.filter(collection=collection).order_by(
+        ExpressionWrapper(Q(last_build=F("last_complete_build")), BooleanField()).asc(),
+        F("resolved").asc(),
+        F("last_build__state").desc(),
+        "name",
+    )
+    expected = [p.name for p in joined]
+    for order, reverse in (("", False), ("-state,-running", True)):
+        shown = names(client.get(f"/packages?collection=f42&order_by={order}"))
+        assert shown == (expected if not reverse else _reversed_keys(joined))
+
+
+def _reversed_keys(joined) -> list[str]:
+    return [
+        p.name
+        for p in joined.order_by(
+            F("resolved").desc(),
+            F("last_build__state").asc(),
+            ExpressionWrapper(Q(last_build=F("last_complete_build")), BooleanField()).desc(),
+            "name",
+        )
+    ]
+
+
+def test_the_default_order_is_served_by_its_index(collection):
+    """The index's expressions are the list's own: a drift would silently sort 30k rows."""
+    from packages.views.listing import ListFilter, package_listing
+
+    for i in range(5):
+        make_package(f"p{i}", collection, tracked=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        with CaptureQueriesContext(connection) as queries:
+            package_listing(
+                collections=[collection],
+                filters=ListFilter(),
+                order="",
+                page="1",
+                user=AnonymousUser(),
+            )
+        ordered = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"])
+        cursor.execute("EXPLAIN " + ordered)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ix_package_list_default" in plan, plan
