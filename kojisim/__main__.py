@@ -49,6 +49,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="simulated seconds per real second; 0 freezes the clock (default 1)",
     )
     parser.add_argument(
+        "--compress",
+        type=float,
+        default=1.0,
+        help="play the scenario's durations and timeline this many times faster while the "
+        "clock keeps the wall time (default 1)",
+    )
+    parser.add_argument(
         "--state-dir", type=Path, help="where repos and logs live (default: a temporary directory)"
     )
     parser.add_argument(
@@ -60,7 +67,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tls-key", help="private key of --tls-cert")
     parser.add_argument("--tls-ca", help="CA that signs client certificates (enables sslLogin)")
     parser.add_argument("--log-level", default="INFO", help="DEBUG logs one line per request")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.compress <= 0:
+        parser.error(f"--compress must be positive, not {args.compress}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{base}/kojifiles",
         seed=args.seed,
         speed=args.speed,
+        compress=args.compress,
         amqp_url=args.amqp,
         read_only=args.read_only,
         topic_prefix=args.topic_prefix,

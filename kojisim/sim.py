@@ -17,7 +17,13 @@ from kojisim.core.state import SimState
 from kojisim.engine.engine import Engine
 from kojisim.repos.repos import RepoManager
 from kojisim.scenarios import dirload
-from kojisim.scenarios.scenario import Loader, Scenario, parse_settings, read_file
+from kojisim.scenarios.scenario import (
+    Loader,
+    Scenario,
+    compressed,
+    parse_settings,
+    read_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +39,7 @@ class Sim:
         files_url: str = "http://127.0.0.1/kojifiles",
         seed: int | None = None,
         speed: float | None = None,
+        compress: float = 1.0,
         amqp_url: str | None = None,
         read_only: bool = False,
         topic_prefix: str = TOPIC_PREFIX,
@@ -46,6 +53,8 @@ class Sim:
         self.hub_url = hub_url
         self.files_url = files_url
         data, base_dir, repo_dir = _read(scenario_path)
+        if compress != 1.0:
+            data = compressed(data, compress)
         self.scenario: Scenario = parse_settings(data, base_dir, seed)
         repo_dir = repo_dir or self.scenario.repo_dir
         self.clock = SimClock(self.scenario.start, 1.0 if speed is None else speed)

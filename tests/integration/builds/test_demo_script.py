@@ -118,6 +118,8 @@ def test_a_second_demo_run_starts_afresh_and_resolves_its_kojisims_repos(demo_en
     assert second, output
     assert "Demo loaded from Koji" in output
     assert "demo: resolution runs done " in output  # the summary printed when it stops
+    assert "Killed" not in output  # every process stopped on its own, none was SIGKILLed
+    assert "has stopped" in (demo_dir / "workers.log").read_text()
     # Nothing is left of the first run, whose repo ids the new kojisim starts over.
     old_runs = "SELECT count(*) FROM resolution_run WHERE started_at < %s"
     assert _query(database, old_runs, started) == [(0,)]
