@@ -60,7 +60,10 @@ def package_history(package: Package, before: int | None) -> list[Entry]:
         cutoff = datetime.fromtimestamp(before, tz=UTC)
         builds = builds.filter(started__lt=cutoff)
         changes = changes.filter(timestamp__lt=cutoff)
-    entries = [Entry(time=b.started, build=b) for b in builds.order_by("-started", "-id")[:limit]]
+    history = list(builds.order_by("-started", "-id")[:limit])
+    for build in history:
+        build.package = package  # a real build's log links ask for its collection's Koji
+    entries = [Entry(time=b.started, build=b) for b in history]
     entries += [
         Entry(time=c.timestamp, resolution=c) for c in changes.order_by("-timestamp", "-id")[:limit]
     ]
