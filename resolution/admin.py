@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django_q.tasks import async_task
 
 from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
@@ -44,7 +45,7 @@ def name_list(names: list[str]) -> str:
     """Names one per line, escaped."""
     if not names:
         return "-"
-    return format_html_join(format_html("<br>"), "{}", ((name,) for name in names))
+    return format_html_join(mark_safe("<br>"), "{}", ((name,) for name in names))
 
 
 def package_names(ids: list[int]) -> str:
