@@ -14,10 +14,11 @@ from packages.states import BuildState
 from resolution.models import ResolutionRun, RunKind, RunState
 from resolution.services.outcomes import eligible_packages
 from tests.conftest import use_kojisim
-from tests.integration.builds import test_scheduler
+from tests.integration.builds import test_collection_commands, test_scheduler
 
 pytestmark = pytest.mark.django_db
 f42, sessions = test_scheduler.f42, test_scheduler.sessions
+koji_calls = test_collection_commands.koji_calls
 PACKAGES = "/admin/packages/package/"
 
 
@@ -141,3 +142,14 @@ def test_re_resolving_a_collection_solves_every_package_again(operator, f42, koj
     assert not any(chunk.reusable for chunk in again.chunks.all()) and solved
     first.refresh_from_db()
     assert first.state == RunState.SUPERSEDED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_koji_is_asked_outside_any_transaction(client, staff_user, f42, koji_calls):
+    client.force_login(staff_user)
+    koji_calls.clear()
+    collection_page(client, f42)
+    submit(client, [Package.objects.get(collection=f42, name="foo")])
+    names = [name for name, _ in koji_calls]
+    assert "getRepo" in names and "build" in names
+    assert [name for name, atomic in koji_calls if atomic] == []
