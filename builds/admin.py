@@ -306,7 +306,7 @@ class KojiCollectionAdmin(CollectionAdmin):
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         # Koji is asked here, before Django's change form opens its transaction.
-        collection = Collection.objects.filter(pk=object_id).first()
+        collection = self.get_object(request, object_id)
         if collection is not None and request.method == "GET" and self.has_view_permission(request):
             sessions = KojiSessions.for_pages()
             try:

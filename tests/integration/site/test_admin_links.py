@@ -70,6 +70,8 @@ def test_every_object_with_audit_entries_links_to_them(operator, collection, off
     page = operator.get(f"/admin/packages/collection/{collection.pk}/change/").content.decode()
     assert "/admin/packages/logentry/?about=collection%3Af42" in page
     assert "Koji unreachable: " in page  # and the page is still served
+    missing = operator.get("/admin/packages/collection/no-such-id/change/")
+    assert missing.status_code == 302  # Django's "does not exist" redirect, not a 500
 
 
 def test_the_about_filter_keeps_the_entries_of_one_collection_or_group(operator, db):
