@@ -6,11 +6,14 @@ from collections import Counter
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django_q.tasks import async_task
 
+from builds.koji import KojiError, KojiSessions
 from builds.models import (
     Build,
     CollectionStats,
@@ -21,10 +24,14 @@ from builds.models import (
     SubmissionClaim,
 )
 from builds.services import request_cancel
+from builds.services.operator_submit import submit_now
+from builds.services.repo_status import repo_status
 from koschei_site.admin_base import ReadOnlyAdmin, ReadOnlyTabularInline
+from koschei_site.admin_links import admin_link, audit_log_link
 from koschei_site.errors import ServiceError
 from packages.admin.collections import CollectionAdmin
-from packages.models import Collection
+from packages.admin.packages import PackageAdmin
+from packages.models import Collection, Package
 from packages.states import BuildState, LogEnvironment
 
 
@@ -109,8 +116,9 @@ class BuildAdmin(ReadOnlyAdmin):
         "cancel_requested",
         "deps_resolved",
         "infra_failure",
+        "audit_log",
     )
-    readonly_fields = ("koji_task", "version_release", "duration")
+    readonly_fields = ("koji_task", "version_release", "duration", "audit_log")
     inlines = (KojiTaskInline,)
     actions = ("cancel",)
 
@@ -119,11 +127,16 @@ class BuildAdmin(ReadOnlyAdmin):
 
     @admin.display(description="package", ordering="package__name")
     def package_name(self, obj: Build) -> str:
-        return obj.package.name
+        return admin_link(obj.package, obj.package.name)
 
     @admin.display(description="collection", ordering="package__collection__name")
     def collection_name(self, obj: Build) -> str:
-        return obj.package.collection.name
+        return admin_link(obj.package.collection, obj.package.collection.name)
+
+    @admin.display(description="audit log")
+    def audit_log(self, obj: Build) -> str:
+        text = f"Audit log of {obj.package.name}"
+        return audit_log_link(text, base__id__exact=obj.package.base_id)
 
     @admin.display(description="infra failure", boolean=True)
     def infra(self, obj: Build) -> bool:
@@ -168,20 +181,28 @@ class BuildAdmin(ReadOnlyAdmin):
 class KojiTaskAdmin(ReadOnlyAdmin):
     """The buildArch tasks of builds, as Koji reported them."""
 
-    list_display = ("task_id", "arch", "state", "build", "started", "finished")
+    list_display = ("task_id", "arch", "state", "build_link", "started", "finished")
     list_filter = ("state", "arch")
     list_select_related = ("build__package",)
     search_fields = ("=task_id", "build__package__name")
     ordering = ("-id",)
     show_full_result_count = False
 
+    @admin.display(description="build", ordering="build_id")
+    def build_link(self, obj: KojiTask) -> str:
+        return admin_link(obj.build)
+
 
 @admin.register(SubmissionClaim)
 class SubmissionClaimAdmin(ReadOnlyAdmin):
     """Packages the scheduler is submitting now (a stale one expires by itself)."""
 
-    list_display = ("package", "claimed_at", "owner")
+    list_display = ("package_link", "claimed_at", "owner")
     list_select_related = ("package__collection",)
+
+    @admin.display(description="package", ordering="package__name")
+    def package_link(self, obj: SubmissionClaim) -> str:
+        return admin_link(obj.package)
 
 
 @admin.register(ScalarStats)
@@ -230,7 +251,7 @@ class CollectionStatsAdmin(ReadOnlyAdmin):
 
     list_display = (
         "time",
-        "collection",
+        "collection_link",
         "ok",
         "failing",
         "unresolved",
@@ -242,6 +263,10 @@ class CollectionStatsAdmin(ReadOnlyAdmin):
     list_select_related = ("collection",)
     ordering = ("-time",)
     show_full_result_count = False
+
+    @admin.display(description="collection", ordering="collection__name")
+    def collection_link(self, obj: CollectionStats) -> str:
+        return admin_link(obj.collection, obj.collection.name)
 
 
 @admin.register(RepoMapping)
@@ -267,3 +292,91 @@ def refresh_from_koji(
 
 # the collection admin (packages) gets the actions that need this app's tasks
 CollectionAdmin.actions = (*(CollectionAdmin.actions or ()), refresh_from_koji)
+
+
+class KojiCollectionAdmin(CollectionAdmin):
+    """The collection admin with Koji's view beside Koschei's: the build tag's latest repo
+    next to the last one recorded, and how far behind that is."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # Koji is asked here, before Django's change form opens its transaction.
+        collection = self.get_object(request, object_id)
+        if collection is not None and request.method == "GET" and self.has_view_permission(request):
+            sessions = KojiSessions.for_pages()
+            try:
+                extra_context = {
+                    **(extra_context or {}),
+                    "repo_status": repo_status(collection=collection, sessions=sessions),
+                }
+            finally:
+                sessions.close()
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+admin.site.unregister(Collection)
+admin.site.register(Collection, KojiCollectionAdmin)
+
+# Koji is called once per package, in the request: an action submits this many at most.
+MAX_SUBMISSIONS = 20
+
+
+@admin.action(description="Submit a scratch build of selected packages now")
+def submit_scratch_builds(
+    modeladmin: PackageAdmin, request: HttpRequest, queryset: QuerySet[Package]
+) -> HttpResponse | None:
+    """After confirmation, submit each selected package now (audited); refusals reported."""
+    count = queryset.count()
+    if count > MAX_SUBMISSIONS:
+        modeladmin.message_user(
+            request, f"Select at most {MAX_SUBMISSIONS} packages to submit at once.", "error"
+        )
+        return None
+    if "apply" not in request.POST:
+        return _confirm_submission(modeladmin, request, queryset, count)
+    packages = queryset.select_related("collection", "base").order_by("name", "collection__name")
+    sessions = KojiSessions.for_commands()
+    try:
+        for package in packages:
+            try:
+                build = submit_now(
+                    package=package,
+                    sessions=sessions,
+                    user=request.user,
+                    environment=LogEnvironment.ADMIN,
+                )
+            except (ServiceError, KojiError) as error:
+                modeladmin.message_user(request, str(error), "error")
+            else:
+                where = f"{package.name} in {package.collection.name}"
+                modeladmin.message_user(request, f"Submitted {where}: task {build.task_id}")
+    finally:
+        sessions.close()
+    return None
+
+
+def _confirm_submission(
+    modeladmin: PackageAdmin, request: HttpRequest, queryset: QuerySet[Package], count: int
+) -> TemplateResponse:
+    what = "Submit scratch builds"
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": what,
+        "opts": modeladmin.model._meta,
+        "what": what,
+        "packages": queryset.select_related("collection")[:MAX_SUBMISSIONS],
+        "count": count,
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "action": request.POST.get("action", ""),
+    }
+    return TemplateResponse(request, "admin/packages/package/confirm_bulk.html", context)
+
+
+# the package admin (packages) gets the action that needs this app's submission service
+PackageAdmin.actions = (*(PackageAdmin.actions or ()), submit_scratch_builds)

@@ -164,6 +164,15 @@ def command_config(config: Mapping[str, Any]) -> dict[str, Any]:
     return {**config, "session_opts": opts}
 
 
+# An operator's page waits this long for Koji at most, and never retries.
+PAGE_SESSION_OPTS = {"timeout": 5, "max_retries": 0, "anon_retry": False, "offline_retry": False}
+
+
+def page_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """``config`` with the short, retry-free session options of a web page."""
+    return {**config, "session_opts": {**(config.get("session_opts") or {}), **PAGE_SESSION_OPTS}}
+
+
 class ReadsKoji(Protocol):
     """A collection, as far as choosing the Koji it reads from goes."""
 
@@ -191,6 +200,11 @@ class KojiSessions:
     def for_commands(cls) -> KojiSessions:
         """Sessions for an operator command: a Koji outage fails it within seconds."""
         return cls(command_config(koji_config()), command_config(koji_config(secondary=True)))
+
+    @classmethod
+    def for_pages(cls) -> KojiSessions:
+        """Sessions for a web or admin page: one try, a few seconds at most."""
+        return cls(page_config(koji_config()), page_config(koji_config(secondary=True)))
 
     def config(self, *, secondary: bool = False) -> Mapping[str, Any]:
         return self._configs["secondary" if secondary else "primary"]

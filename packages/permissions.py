@@ -5,7 +5,7 @@
 - A group's maintainers (and staff) edit or delete it.
 - A package's maintainers, that is the maintainers of a group holding it (and staff), edit
   its tracking and scheduling settings; static priority stays with the operators' commands.
-- Only staff cancel builds and see the operator page.
+- Only staff cancel builds, edit collections and see the operator page.
 """
 
 from __future__ import annotations
@@ -19,6 +19,11 @@ def can_edit_group(user: Any, group: PackageGroup) -> bool:
     if not user.is_authenticated:
         return False
     return bool(user.is_staff or group.maintainers.filter(pk=user.pk).exists())
+
+
+def can_edit_collection(user: Any) -> bool:
+    """Collections are the operators' (upstream's admin flag is ``is_staff``)."""
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
 
 def can_edit_package(user: Any, package: Package) -> bool:

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 
 from packages.views import (
     add_packages,
+    collection_edit,
     collections,
     group_forms,
     groups,
@@ -33,5 +34,6 @@ urlpatterns = [
     path("bugreport/<path:name>", links.bug_report, name="bug_report"),
     path("documentation", links.documentation, name="documentation"),
     path("collections", collections.collection_list, name="collection_list"),
+    path("collection/<str:name>/edit", collection_edit.collection_edit, name="collection_edit"),
     path("collection/<str:name>", collections.collection_detail, name="collection_detail"),
 ]

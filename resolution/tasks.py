@@ -8,6 +8,7 @@ from builds.koji import KojiSessions
 from packages.models import Collection
 from resolution.services.build_resolver import resolve_builds as resolve_builds_service
 from resolution.services.inputs import RepoSource, RepoUnavailable
+from resolution.services.repo_check import check_collection
 from resolution.services.repo_check import check_new_repos as check_new_repos_service
 from resolution.services.runs import finish_run, run_chunk
 from resolution.services.triage import prepare
@@ -30,6 +31,19 @@ def check_new_repos() -> int:
         failed,
     )
     return started
+
+
+def reresolve_collection(collection_id: int) -> bool:
+    """Resolve a collection's latest repo again, every package solved (no install set
+    reused); False when the collection is gone or the repo could not be used."""
+    collection = Collection.objects.filter(pk=collection_id).first()
+    if collection is None:
+        return False
+    check = check_collection(
+        collection=collection, sessions=KojiSessions.from_settings(), full=True, force=True
+    )
+    log.info("reresolve_collection %s: %s", collection_id, check)
+    return check.run is not None
 
 
 def resolve_repo_chunk(chunk_id: int) -> bool:

@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html_join
 
 from koschei_site.admin_base import KoscheiAdmin, StaffPermissionsMixin
+from koschei_site.admin_links import admin_link
 from packages.models import Collection, CollectionGroup, CollectionGroupRelation, Package
 from packages.services import (
     create_collection_group,
@@ -114,7 +116,8 @@ class CollectionGroupAdmin(KoscheiAdmin):
 
     @admin.display(description="collections")
     def collection_names(self, obj: CollectionGroup) -> str:
-        return ", ".join(sorted(c.name for c in obj.collections.all()))
+        members = sorted(obj.collections.all(), key=lambda c: c.name)
+        return format_html_join(", ", "{}", ((admin_link(c, c.name),) for c in members)) or "-"
 
     def save_model(
         self, request: HttpRequest, obj: CollectionGroup, form: Any, change: bool

@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from koschei_site.admin_base import KoscheiAdmin
+from koschei_site.admin_links import admin_link, audit_log_link
 from koschei_site.errors import ServiceError
 from packages.models import GroupACL, PackageGroup, PackageGroupRelation
 from packages.services import (
@@ -74,8 +75,16 @@ class PackageGroupAdmin(KoscheiAdmin):
     """Groups: create, rename, set content and maintainers, delete; every step audited."""
 
     form = PackageGroupForm
-    fields = ("namespace", "name", "package_count", "packages", "owners", "snoozed_until")
-    readonly_fields = ("package_count", "snoozed_until")
+    fields = (
+        "namespace",
+        "name",
+        "package_count",
+        "packages",
+        "owners",
+        "snoozed_until",
+        "audit_log",
+    )
+    readonly_fields = ("package_count", "snoozed_until", "audit_log")
     list_display = (
         "full_name",
         "namespace",
@@ -102,6 +111,12 @@ class PackageGroupAdmin(KoscheiAdmin):
     @admin.display(description="maintainers")
     def maintainer_names(self, obj: PackageGroup) -> str:
         return ", ".join(sorted(u.get_username() for u in obj.maintainers.all()))
+
+    @admin.display(description="audit log")
+    def audit_log(self, obj: PackageGroup) -> str:
+        if obj.pk is None:
+            return "-"
+        return audit_log_link(f"Audit log of {obj.full_name}", about=f"group:{obj.full_name}")
 
     def save_model(self, request: HttpRequest, obj: PackageGroup, form: Any, change: bool) -> None:
         packages = split_names(form.cleaned_data["packages"])
@@ -168,9 +183,17 @@ class GroupACLAdmin(KoscheiAdmin):
     allow_change = False
     form = GroupACLForm
     autocomplete_fields = ("group",)
-    list_display = ("group", "user")
+    list_display = ("group_link", "user_link")
     list_select_related = ("group", "user")
     search_fields = ("group__name", "group__namespace", "user__username")
+
+    @admin.display(description="group", ordering="group__name")
+    def group_link(self, obj: GroupACL) -> str:
+        return admin_link(obj.group, obj.group.full_name)
+
+    @admin.display(description="user", ordering="user__username")
+    def user_link(self, obj: GroupACL) -> str:
+        return admin_link(obj.user)
 
     def save_model(self, request: HttpRequest, obj: GroupACL, form: Any, change: bool) -> None:
         username = form.cleaned_data["username"]

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from koschei_site.admin_base import KoscheiAdmin, ReadOnlyAdmin, ReadOnlyTabularInline
+from koschei_site.admin_links import admin_link, audit_log_link
 from koschei_site.errors import ServiceError
 from packages.models import BasePackage, Package
 from packages.models.package import state_condition
@@ -63,7 +64,13 @@ class BasePackageAdmin(ReadOnlyAdmin):
     list_filter = ("all_blocked",)
     search_fields = ("name",)
     show_full_result_count = False
+    fields = ("name", "all_blocked", "audit_log")
+    readonly_fields = ("audit_log",)
     inlines = (PackageInline,)
+
+    @admin.display(description="audit log")
+    def audit_log(self, obj: BasePackage) -> str:
+        return audit_log_link(f"Audit log of {obj.name}", base__id__exact=obj.pk)
 
 
 class PackageForm(forms.ModelForm):
@@ -119,7 +126,7 @@ class PackageAdmin(KoscheiAdmin):
     form = PackageForm
     list_display = (
         "name",
-        "collection",
+        "collection_link",
         "state",
         "tracked",
         "blocked",
@@ -200,6 +207,10 @@ class PackageAdmin(KoscheiAdmin):
     @admin.display(description="state")
     def state(self, obj: Package) -> str:
         return obj.state_display
+
+    @admin.display(description="collection", ordering="collection__name")
+    def collection_link(self, obj: Package) -> str:
+        return admin_link(obj.collection, obj.collection.name)
 
     @admin.display(description="current priority", ordering="current_priority")
     def current_priority(self, obj: Package) -> str:

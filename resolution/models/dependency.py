@@ -1,5 +1,7 @@
 """The flyweight table of binary package NEVRAs that dependency sets refer to."""
 
+from collections.abc import Iterable
+
 from django.db import models
 
 
@@ -35,3 +37,12 @@ class Dependency(models.Model):
     @property
     def nevra(self) -> tuple[str, int | None, str, str, str]:
         return (self.name, self.epoch, self.version, self.release, self.arch)
+
+
+def nevras(ids: Iterable[int]) -> list[str]:
+    """The NEVRA strings of these dependency ids, by name (one query); an id no row has
+    (a set outliving a cleanup) appears as ``#id`` so nothing is silently dropped."""
+    wanted = set(ids)
+    rows = {dep.pk: dep for dep in Dependency.objects.filter(pk__in=wanted)}
+    found = sorted((dep for dep in rows.values()), key=lambda dep: (dep.name, dep.pk))
+    return [str(dep) for dep in found] + [f"#{pk}" for pk in sorted(wanted - set(rows))]
