@@ -168,9 +168,13 @@ class Host:
         self.processes.clear()
 
     def stop(self) -> None:
-        """SIGTERM every process group, SIGKILL what is left after STOP_TIMEOUT."""
+        """SIGTERM every leader, SIGKILL its group once it stopped or STOP_TIMEOUT passed.
+
+        The leader stops its own children (qcluster its sentinel and workers): signalling
+        the whole group left qcluster waiting for workers that had already gone."""
         for process in self.processes.values():
-            _signal_group(process, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
         for process in self.processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
