@@ -7,7 +7,7 @@ with --changed K also an updated snapshot (OUT-updated/ or --updated-out) that d
 from the base by exactly K binary packages. The same arguments always give identical
 output. ``--profile`` chooses the shape (kojisim/generator/profiles.py): ``fedora``, the
 default, is calibrated on a real distribution; ``expensive`` is the first generator's
-shape, whose goals cost libsolv about four times as much. The model lives in
+shape, whose goals cost libsolv over twice as much. The model lives in
 kojisim/generator/; this module is the command line.
 """
 
