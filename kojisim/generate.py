@@ -1,11 +1,14 @@
 """Generate a synthetic RPM distribution in kojisim's directory format.
 
-    python -m kojisim.generate OUT --sources 30000 --seed 1 [--changed 500]
+    python -m kojisim.generate OUT --sources 30000 --seed 1 [--changed 500] [--profile NAME]
 
 writes OUT/repodata/ (a yum repo with comps), OUT/sources.json.gz and OUT/manifest.json;
 with --changed K also an updated snapshot (OUT-updated/ or --updated-out) that differs
 from the base by exactly K binary packages. The same arguments always give identical
-output. The model lives in kojisim/generator/; this module is the command line.
+output. ``--profile`` chooses the shape (kojisim/generator/profiles.py): ``fedora``, the
+default, is calibrated on a real distribution; ``expensive`` is the first generator's
+shape, whose goals cost libsolv over twice as much. The model lives in
+kojisim/generator/; this module is the command line.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from kojisim.generator.changes import CHANGE_KINDS, DEFAULT_MIX, ChangeSet, apply_changes
 from kojisim.generator.distro import MINIMUM_SOURCES, Settings, build_distribution
 from kojisim.generator.model import NOARCH, Distribution
+from kojisim.generator.profiles import DEFAULT_PROFILE, PROFILES
 from kojisim.generator.writer import write_snapshot
 
 
@@ -55,6 +59,13 @@ def parser() -> argparse.ArgumentParser:
         "--sources", type=int, default=200, help="number of source packages (default 200)"
     )
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help=f"shape of the distribution (default {DEFAULT_PROFILE}; see "
+        "kojisim/generator/profiles.py)",
+    )
     p.add_argument(
         "--unresolvable-rate",
         type=float,
@@ -117,6 +128,7 @@ def manifest(dist: Distribution, args: argparse.Namespace, revision: str) -> dic
     return {
         "generator": "kojisim.generate",
         "seed": args.seed,
+        "profile": args.profile,
         "requested_sources": args.sources,
         "unresolvable_rate": args.unresolvable_rate,
         "revision": revision,
@@ -173,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Generate the base snapshot and, when asked, the updated one."""
     args = parse_args(argv)
     started = time.monotonic()
-    settings = Settings(args.sources, args.seed, args.unresolvable_rate, args.dist_tag)
+    profile = PROFILES[args.profile]
+    settings = Settings(args.sources, args.seed, args.unresolvable_rate, args.dist_tag, profile)
     dist, builder = build_distribution(settings)
     write_snapshot(dist, args.out, manifest(dist, args, revision=f"{args.seed}"))
     print_base(dist, args.out, time.monotonic() - started)

@@ -1,13 +1,15 @@
-"""``python -m bench.resolution [--sources N | --repo DIR [--snapshot-b DIR2]] [--workers 2]``
+"""``python -m bench.resolution [--sources N [--profile P] | --repo DIR [--snapshot-b DIR2]]``
 
 Cold, end to end: kojisim serves the data; the project's create-collection,
 refresh-packages, add-pkg (every package) and refresh-builds ingest it into a fresh
 database; fresh django-q2 workers resolve the new repo (librepo download, BuildRequires
-from Koji, sack, resolution, PostgreSQL); the ingested builds are resolved; kojisim moves
+from Koji, sack, resolution, PostgreSQL); the ingested builds are resolved and the repo
+settled, then resolved again in full by the workers (the steady state); kojisim moves
 to the second snapshot and the incremental resolution is timed and compared with a forced
-full one; a bare hawkey goal per package on one core gives the floor.  Figures go to
-stdout as ``name=value`` lines, progress to stderr.  Exit status 0 whatever the figures
-say (it reports, it does not assert); 1 when the run itself broke.
+full one; a bare hawkey goal per package on one core gives the floor, and a sample of
+resolutions the data's shape.  Figures go to stdout as ``name=value`` lines, progress to
+stderr.  Exit status 0 whatever the figures say (it reports, it does not assert); 1 when
+the run itself broke.
 """
 
 from __future__ import annotations
@@ -32,10 +34,11 @@ from bench.resolution.ingest import COLLECTION, Koji, ingest, refresh
 from bench.resolution.procs import PeakRss, Processes
 from bench.resolution.report import BenchError, figure, machine_facts, note, unavailable
 from bench.resolution.stack import Stack, django_env, recreate_database, setup_django
+from bench.resolution.targets import report_targets
+from kojisim.generator.profiles import DEFAULT_PROFILE, PROFILES
 
 FULL_SIZE = 30000
-RSS_TARGET_MB = 600
-INCREMENTAL_TARGET = 1 / 20
+SHAPE_SAMPLE = 3000
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -44,6 +47,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--sources", type=int, default=FULL_SIZE, help="generated distribution size")
     p.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    p.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default=DEFAULT_PROFILE,
+        help=f"generator profile (default {DEFAULT_PROFILE}; expensive: the costly goals)",
+    )
     p.add_argument("--changed", type=int, default=100, help="binaries changed in snapshot B")
     p.add_argument(
         "--change-mix",
@@ -56,6 +65,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--database", default="koschei_bench", help="dropped and recreated")
     p.add_argument("--timeout", type=float, default=7200, help="bound of every step, seconds")
     p.add_argument("--keep", action="store_true", help="keep the work directory (logs, cache)")
+    p.add_argument(
+        "--shape-sample",
+        type=int,
+        default=SHAPE_SAMPLE,
+        help=f"packages resolved for the shape figures (default {SHAPE_SAMPLE}; 0: all)",
+    )
     args = p.parse_args(argv)
     if args.snapshot_b and not args.repo:
         p.error("--snapshot-b needs --repo")
@@ -86,12 +101,13 @@ class Context:
 def prepare_data(args: argparse.Namespace) -> DataSet:
     if args.repo:
         return dataset.given(args.repo, args.snapshot_b)
-    gen = GeneratorArgs(args.sources, args.seed, args.changed, args.change_mix)
+    gen = GeneratorArgs(args.sources, args.seed, args.changed, args.change_mix, args.profile)
     return dataset.generated(gen, args.timeout)
 
 
 def report_data(ctx: Context) -> None:
     figure("data", ctx.data.base)
+    figure("profile", ctx.args.profile if ctx.data.generated else "given")
     figure("sources", len(ctx.sources.get("packages") or []))
     figure("binaries", dataset.count_binaries(ctx.data.base))
     figure("repodata_mb", dataset.size_mb(ctx.data.base))
@@ -166,6 +182,22 @@ def settle_step(ctx: Context) -> None:
     figure("settle_changed", int(settle.get("changed", 0)))
 
 
+def steady_step(ctx: Context, workers: int) -> None:
+    """The settled repo resolved again in full by the workers: the steady-state full run."""
+    from bench.resolution.steady import steady_full_run
+
+    note("steady-state full run of the settled repo on the workers")
+    with PeakRss(workers) as rss:
+        run = steady_full_run(ctx.args.timeout)
+    ctx.keep("steady_s", run.seconds)
+    figure("steady_check_s", run.check_seconds)
+    figure("steady_kind", run.kind)
+    figure("steady_packages", run.packages)
+    figure("steady_changed", run.changed)
+    figure("steady_pkgs_per_s", run.packages / run.seconds if run.seconds else None)
+    ctx.keep("steady_peak_rss_mb", max(rss.largest_mb(1), default=0))
+
+
 def unresolved_packages() -> int:
     from packages.models import Package
 
@@ -200,18 +232,19 @@ def incremental_step(ctx: Context, workers: int, repo_id: int) -> None:
     figure("incremental_kind", run.kind)
     figure("incremental_solved", run.solved)
     figure("incremental_reused", run.reused)
-    figure("peak_rss_mb_after_incremental", max(rss.largest_mb(1), default=0))
+    ctx.keep("peak_rss_mb_after_incremental", max(rss.largest_mb(1), default=0))
     if ctx.known.get("full_s"):
         ctx.keep("incremental_ratio", run.seconds / ctx.known["full_s"])
     incremental = compare.capture()
     note("forced full re-resolution of the same repo")
     rerun = run_command(ctx.stack, ["resolve-repo", COLLECTION, "--full"], ctx.args.timeout)
     figure("full_rerun_in_process_s", rerun["seconds"])
-    figure("full_rerun_peak_rss_mb", int(rerun["peak_rss_mb"]))
+    ctx.keep("full_rerun_peak_rss_mb", int(rerun["peak_rss_mb"]))
     # the same database state on both sides, but one process against the workers
     figure("incremental_rerun_ratio", run.seconds / rerun["seconds"] if rerun["seconds"] else None)
     diffs = compare.differences(incremental, compare.capture())
     figure("incremental_equals_full", not diffs)
+    ctx.known["incremental_equals_full"] = float(not diffs)
     figure("incremental_differences", len(diffs))
     if diffs:
         path = ctx.stack.workdir / "incremental-differences.txt"
@@ -219,11 +252,11 @@ def incremental_step(ctx: Context, workers: int, repo_id: int) -> None:
         note(f"{len(diffs)} differences, first: {diffs[0]} (all in {path}; use --keep)")
 
 
-def floor_step(ctx: Context) -> None:
-    """The single-core floor on the first repo's sack (workers stopped by now)."""
+def first_repo(ctx: Context) -> dict[str, Any]:
+    """How the floor and the shape steps reach the first repo: the run's cache, the
+    collection's build group and the configured arches."""
     from django.conf import settings
 
-    from bench.resolution.floor import eligible_packages, measure_floor
     from packages.models import Collection
     from resolution.repos import RepoCache, RepoDescriptor
 
@@ -232,18 +265,25 @@ def floor_step(ctx: Context) -> None:
     repo_id = ctx.known.get("first_repo_id") or ctx.stack.latest_repo(
         ctx.hub_url, ctx.koji.build_tag
     )
-    note(f"floor on repo {int(repo_id)}")
+    return {
+        "cache": RepoCache.for_cachedir(ctx.stack.cachedir, int(dep["cache_l2_capacity"])),
+        "descriptor": RepoDescriptor("primary", collection.build_tag, int(repo_id)),
+        "topurl": ctx.hub_url.rsplit("/", 1)[0] + "/kojifiles",
+        "repo_arch": dep["repo_arch"],
+        "solve_arch": dep["resolve_for_arch"],
+        "ignore_weak_deps": bool(dep["ignore_weak_deps"]),
+        "group_name": collection.build_group,
+    }
+
+
+def floor_step(ctx: Context) -> None:
+    """The single-core floor on the first repo's sack (workers stopped by now)."""
+    from bench.resolution.floor import eligible_packages, measure_floor
+
+    repo = first_repo(ctx)
+    note(f"floor on repo {repo['descriptor'].repo_id}")
     figure("load_avg_1m_floor", round(os.getloadavg()[0], 2))
-    figures = measure_floor(
-        cache=RepoCache.for_cachedir(ctx.stack.cachedir, int(dep["cache_l2_capacity"])),
-        descriptor=RepoDescriptor("primary", collection.build_tag, int(repo_id)),
-        topurl=ctx.hub_url.rsplit("/", 1)[0] + "/kojifiles",
-        repo_arch=dep["repo_arch"],
-        solve_arch=dep["resolve_for_arch"],
-        ignore_weak_deps=bool(dep["ignore_weak_deps"]),
-        group_name=collection.build_group,
-        packages=eligible_packages(COLLECTION, ctx.sources),
-    )
+    figures = measure_floor(**repo, packages=eligible_packages(COLLECTION, ctx.sources))
     figure("sack_packages", figures.sack_packages)
     figure("sack_load_cold_s", figures.sack_load_cold_s)
     figure("sack_load_warm_s", figures.sack_load_warm_s)
@@ -251,19 +291,29 @@ def floor_step(ctx: Context) -> None:
     figure("floor_unresolved", figures.unresolved)
     ctx.keep("floor_s", figures.seconds)
     figure("floor_pkgs_per_s", figures.packages / figures.seconds if figures.seconds else None)
+    if figures.packages:
+        figure("goal_ms_mean", figures.seconds * 1000 / figures.packages)
     if ctx.known.get("full_s"):
         ctx.keep("floor_ratio", ctx.known["full_s"] / figures.seconds)
+    if ctx.known.get("steady_s"):
+        ctx.keep("steady_ratio", ctx.known["steady_s"] / figures.seconds)
 
 
-def targets(ctx: Context) -> None:
-    """Whether the issue's targets were met (reported, never asserted)."""
-    known = ctx.known
-    if "floor_ratio" in known:
-        figure("target_floor_ratio_met", known["floor_ratio"] <= 1.0)
-    if "peak_rss_mb" in known:
-        figure("target_peak_rss_met", known["peak_rss_mb"] < RSS_TARGET_MB)
-    if "incremental_ratio" in known:
-        figure("target_incremental_met", known["incremental_ratio"] < INCREMENTAL_TARGET)
+def shape_step(ctx: Context) -> None:
+    """Install sets and distances of a sample of the eligible packages on the first repo."""
+    from bench.resolution.floor import eligible_packages
+    from bench.resolution.shape import measure_shape, spread
+
+    packages = spread(eligible_packages(COLLECTION, ctx.sources), ctx.args.shape_sample)
+    note(f"shape of the data: {len(packages)} packages resolved")
+    shape = measure_shape(**first_repo(ctx), packages=packages)
+    figure("shape_packages", shape.packages)
+    figure("install_set_mean", shape.install_set_mean)
+    figure("install_set_p95", shape.install_set_p95)
+    figure("install_set_max", shape.install_set_max)
+    figure("distance_max", shape.distance_max)
+    figure("distance_p95", shape.distance_p95)
+    figure("distance_within_6", shape.distance_shallow_share)
 
 
 def resolution_steps(ctx: Context) -> None:
@@ -283,7 +333,8 @@ def resolution_steps(ctx: Context) -> None:
         if not attempt(ctx, "full_s", lambda: full_step(ctx, workers.pid)):
             return
         attempt(ctx, "builds_s", lambda: builds_step(ctx))
-        attempt(ctx, "settle_s", lambda: settle_step(ctx))
+        if attempt(ctx, "settle_s", lambda: settle_step(ctx)):
+            attempt(ctx, "steady_s", lambda: steady_step(ctx, workers.pid))
         if ctx.data.updated is None:
             unavailable("incremental_s", str(repo_b_reason))
             return
@@ -314,7 +365,8 @@ def run(ctx: Context) -> None:
     attempt(ctx, "floor_s", lambda: floor_step(ctx))
     if ctx.missing:
         unavailable("floor_ratio", ctx.missing)
-    targets(ctx)
+    attempt(ctx, "install_set_mean", lambda: shape_step(ctx))
+    report_targets(ctx.known)
 
 
 def claim_database(name: str) -> IO[bytes] | None:

@@ -1,7 +1,7 @@
 """The data set: a repo directory in the kojisim format, generated and cached when not given.
 
 Generated data lives under ``bench/out/data/<key>/`` keyed by every generator argument, so
-a rerun with the same size, seed and change skips generation.  A directory appears there
+a rerun with the same size, seed, profile and change skips generation.  A directory appears there
 only by renaming a complete generation, so an interrupted run never leaves half a data set.
 """
 
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.resolution.report import BenchError, note
+from kojisim.generator.profiles import DEFAULT_PROFILE
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -43,11 +44,12 @@ class GeneratorArgs:
     seed: int
     changed: int
     change_mix: str
+    profile: str = DEFAULT_PROFILE
 
     @property
     def key(self) -> str:
         mix = re.sub(r"[^A-Za-z0-9=.]+", "_", self.change_mix) or "default"
-        return f"s{self.sources}-seed{self.seed}-c{self.changed}-{mix}"
+        return f"s{self.sources}-seed{self.seed}-{self.profile}-c{self.changed}-{mix}"
 
 
 def generated(args: GeneratorArgs, timeout: float) -> DataSet:
@@ -71,12 +73,12 @@ def _generate_once(args: GeneratorArgs, timeout: float) -> DataSet:
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     cmd = [sys.executable, "-m", "kojisim.generate", str(staging / "base")]
-    cmd += ["--sources", str(args.sources), "--seed", str(args.seed)]
+    cmd += ["--sources", str(args.sources), "--seed", str(args.seed), "--profile", args.profile]
     if args.changed:
         cmd += ["--changed", str(args.changed)]
         if args.change_mix:
             cmd += ["--change-mix", args.change_mix]
-    note(f"generating {args.sources} sources into {target}")
+    note(f"generating {args.sources} sources ({args.profile} profile) into {target}")
     started = time.monotonic()
     try:
         subprocess.run(  # noqa: S603

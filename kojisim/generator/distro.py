@@ -1,9 +1,11 @@
 """Layered generation of a base distribution.
 
-Layer 0 is the core (toolchain and base libraries, the build group); layers 1-3 hold
-libraries, tools and language modules that depend only on lower layers; the top layer
-holds leaf applications and modules nobody depends on. Popular libraries (a Pareto
-weight) attract most dependents, as zlib or openssl do in a real distribution.
+Layer 0 is the core (toolchain and base libraries, the build group); the middle layers
+hold libraries, tools and language modules that depend only on lower layers; the top
+layer holds leaf applications and modules nobody depends on. Popular libraries (a Pareto
+weight) attract most dependents, as zlib or openssl do in a real distribution; the
+profile (``profiles``) says how big the core is, how many middle layers there are and
+how often a source also links a library of the layer just below.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from itertools import accumulate
 from . import core, extras, templates
 from .model import Distribution, Source
 from .names import NameRegistry
+from .profiles import FEDORA, Profile
 
-MIDDLE_SHARES = (0.16, 0.13, 0.11)  # of the non-core sources; the rest is the leaf layer
 MIDDLE_KINDS = (("library", 55), ("tool", 10), ("python", 20), ("perl", 10), ("data", 5))
 LEAF_KINDS = (("application", 50), ("python", 22), ("perl", 12), ("library", 8), ("data", 8))
 LINKS = {
@@ -35,12 +37,13 @@ ESSENTIAL_WEIGHTS = {"zlib": 40.0, "openssl": 30.0, "python3.12": 3.0, "perl": 2
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What to generate: size, seed, rate of deliberate breakage and the dist tag."""
+    """What to generate: size, seed, rate of deliberate breakage, dist tag and profile."""
 
     sources: int
     seed: int
     unresolvable_rate: float = 0.005
     dist_tag: str = "fc40"
+    profile: Profile = FEDORA
 
 
 class Pool:
@@ -50,6 +53,7 @@ class Pool:
     def __init__(self) -> None:
         self.items: list[Source] = []
         self.pending: list[Source] = []
+        self.recent: list[Source] = []
         self.cumulative: list[float] = []
 
     def add(self, source: Source) -> None:
@@ -58,6 +62,8 @@ class Pool:
 
     def freeze(self) -> None:
         """Make pending sources visible and refresh the weights."""
+        if self.pending:
+            self.recent = list(self.pending)
         self.items.extend(self.pending)
         self.pending.clear()
         self.cumulative = list(accumulate(item.weight for item in self.items))
@@ -72,6 +78,14 @@ class Pool:
             source.required = True
         return unique
 
+    def pick_recent(self, rng: random.Random) -> list[Source]:
+        """One source of the layer made visible last (none before any), marked as required."""
+        if not self.recent:
+            return []
+        source = rng.choice(self.recent)
+        source.required = True
+        return [source]
+
 
 def weighted(rng: random.Random, table: Sequence[tuple[str, int]]) -> str:
     """A kind drawn from a (kind, weight) table."""
@@ -85,6 +99,7 @@ class DistroBuilder:
         if settings.sources < MINIMUM_SOURCES:
             raise ValueError(f"at least {MINIMUM_SOURCES} sources are needed")
         self.settings = settings
+        self.profile = settings.profile
         self.rng = random.Random(f"kojisim-generate:{settings.seed}:base")
         self.names = NameRegistry(self.rng)
         self.sources: list[Source] = []
@@ -93,16 +108,16 @@ class DistroBuilder:
         self.binary_owner: dict[str, Source] = {}
         self.alternatives: list[tuple[str, list[str]]] = []
         self.unresolvable: dict[str, str] = {}
-        self.top_layer = len(MIDDLE_SHARES) + 1
+        self.top_layer = len(self.profile.middle_shares) + 1
 
     def build(self) -> Distribution:
         """Generate every layer, then the deliberate breakage."""
         total = self.settings.sources
-        core_count = max(len(core.ESSENTIALS), round(total * 0.004))
+        core_count = self.profile.core_sources(total, len(core.ESSENTIALS))
         pairs = max(1, total // 2500)
         self._core(core_count)
         rest = total - core_count - 2 * pairs
-        sizes = [round(rest * share) for share in MIDDLE_SHARES]
+        sizes = [round(rest * share) for share in self.profile.middle_shares]
         sizes.append(rest - sum(sizes))
         for layer, size in enumerate(sizes, start=1):
             self.freeze()
@@ -154,7 +169,7 @@ class DistroBuilder:
             source.links = [by_name[link] for link in links]
             source.weight = ESSENTIAL_WEIGHTS.get(name, 1.0)
             if shaper is None:
-                templates.library(self.rng, source, core.library_stem(name))
+                templates.library(self.rng, source, core.library_stem(name), self.pc_links)
             else:
                 core.shape_essential(source, shaper)
             source.build_requires = extras.build_requires(self, source)
@@ -166,7 +181,8 @@ class DistroBuilder:
             kind = "tool" if len(self.sources) % 3 == 0 else "library"
             real = next(tools if kind == "tool" else libraries, None)
             name = self.names.claim(real[0]) if real else self.names.fresh("lib")
-            source = self.shape(Source(name, self.version(), self.release(), kind, 0), 3.0)
+            source = Source(name, self.version(), self.release(), kind, 0)
+            source = self.shape(source, self.profile.core_weight)
             self.add(source)
             self.freeze()
 
@@ -194,9 +210,9 @@ class DistroBuilder:
         """Choose what the source uses, lay out its binaries and write its BuildRequires."""
         rng, kind = self.rng, source.kind
         source.weight = weight
-        source.links = self.libraries.pick(rng, rng.choice(LINKS[kind]))
+        source.links = self.links(source)
         if kind == "library":
-            templates.library(rng, source, core.library_stem(source.name))
+            templates.library(rng, source, core.library_stem(source.name), self.pc_links)
         elif kind == "tool":
             templates.tool(rng, source, core.tool_path(source.name))
         elif kind == "application":
@@ -211,6 +227,26 @@ class DistroBuilder:
             templates.data(rng, source)
         source.build_requires = extras.build_requires(self, source)
         return source
+
+    def links(self, source: Source) -> list[Source]:
+        """The libraries a new source links: popular ones, for a few applications many
+        (a desktop stack's), and with the profile's chain rate one of the layer below."""
+        rng, profile = self.rng, self.profile
+        count = rng.choice(LINKS[source.kind])
+        heavy = profile.heavy_rate
+        if heavy and source.kind == "application" and rng.random() < heavy:
+            count = rng.randint(*profile.heavy_links)
+        links = self.libraries.pick(rng, count)
+        chain = profile.chain_rate
+        if chain and source.layer > 0 and links and rng.random() < chain:
+            # first, so that a -devel package's pkgconfig requires follow the chain
+            links = list(dict.fromkeys(self.libraries.pick_recent(rng) + links))
+        return links
+
+    @property
+    def pc_links(self) -> int:
+        """How many linked libraries' pkgconfig a -devel package requires."""
+        return self.profile.devel_pc_links
 
     def version(self) -> str:
         """A plausible upstream version."""

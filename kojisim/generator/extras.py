@@ -55,8 +55,16 @@ def build_requires(builder: DistroBuilder, source: Source) -> list[str]:
     if source.layer > 0 and source.kind not in ("python", "perl"):
         for tool in builder.tools.pick(rng, rng.choice((0, 0, 1, 1, 2))):
             path = rng.choice(tool.tools)
-            brs.append(path if rng.random() < 0.6 else builder.tool_owner[path])
+            path_form = rng.random() < _tool_path_rate(builder, tool)
+            brs.append(path if path_form else builder.tool_owner[path])
     return list(dict.fromkeys(brs))
+
+
+def _tool_path_rate(builder: DistroBuilder, tool: Source) -> float:
+    profile = builder.profile
+    if tool.layer == 0 or profile.middle_tool_path_rate is None:
+        return profile.tool_path_rate
+    return profile.middle_tool_path_rate
 
 
 def _build_system(builder: DistroBuilder) -> list[str]:
@@ -92,6 +100,9 @@ def devel_ref(builder: DistroBuilder, library: Source) -> str:
     if form < 0.95:
         return f"({devel} if {rng.choice(('gcc', 'bash', 'rpm-build'))})"
     if form < 0.98:
+        keep = builder.profile.library_path_rate
+        if keep is not None and rng.random() >= keep:
+            return devel
         files = library.binary(devel).files
         return next((path for path in files if path.endswith(".so")), devel)
     return f"{devel}({ISA})"
@@ -208,9 +219,10 @@ WEAK = ("recommends", "suggests", "supplements", "enhances")
 
 
 def decorate(builder: DistroBuilder, source: Source) -> None:
-    """Sprinkle optional dependency features over a non-core source."""
-    for _, rate, feature in FEATURES:
-        if builder.rng.random() < rate:
+    """Sprinkle optional dependency features over a non-core source, at the profile's rates."""
+    rates = builder.profile.features
+    for name, rate, feature in FEATURES:
+        if builder.rng.random() < rates.get(name, rate):
             feature(builder, source)
 
 

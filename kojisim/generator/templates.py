@@ -43,10 +43,11 @@ def doc_binary(source: Source) -> Binary:
     )
 
 
-def library(rng: random.Random, source: Source, stem: str | None = None) -> None:
+def library(rng: random.Random, source: Source, stem: str | None = None, pc_links: int = 2) -> None:
     """A shared library: runtime (named after the source or "-libs"), -devel, maybe tools,
-    -doc and -static. -devel provides pkgconfig(name) and pulls the pkgconfig of what
-    the library links, as pkg-config's Requires.private makes rpm generate."""
+    -doc and -static. -devel provides pkgconfig(name) and pulls the pkgconfig of the
+    first ``pc_links`` libraries it links, as pkg-config's Requires.private makes rpm
+    generate."""
     stem = stem or stem_of(source.name)
     major = source.version.split(".")[0]
     source.soname = f"lib{stem}.so.{major}"
@@ -64,7 +65,7 @@ def library(rng: random.Random, source: Source, stem: str | None = None) -> None
         f"{source.name}-devel",
         provides=[f"pkgconfig({source.pc}) = {source.version}"],
         requires=[exact(source, runtime.name), "/usr/bin/pkg-config"]
-        + [f"pkgconfig({lib.pc})" for lib in source.links[:2] if lib.pc],
+        + [f"pkgconfig({lib.pc})" for lib in source.links[:pc_links] if lib.pc],
         files=[
             f"/usr/include/{stem}.h",
             f"/usr/lib64/lib{stem}.so",
