@@ -12,8 +12,8 @@ distribution's cost 1.2 ms).
 grows with the distribution (0.4% of the sources, so a 170-binary build group at full
 size), three middle layers, and enough Enhances and Recommends of popular libraries
 that libsolv walks the whole pool again and again for each goal (3.3-3.8 ms per
-package at full size, over twice the default's).  It is the case where the solver's own cost hides everything
-around it.
+package at full size, over twice the default's).  It is the case where the solver's own
+cost hides everything around it.
 """
 
 from __future__ import annotations
