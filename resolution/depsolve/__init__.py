@@ -2,6 +2,7 @@
 
 - ``sack``: loading a cached repo into a hawkey sack (solv cache), NEVRAs, install sets;
 - ``goal``: upstream's ``run_goal`` exactly, exact distances, the memoizing ``Depsolver``;
+- ``graph``: the distances' provider graph on integer arrays and its compiled search;
 - ``changes``: dependency changes between two buildroots and their priority;
 - ``incremental``: which packages a repo change may affect;
 - ``richdeps``: rich dependencies parsed and evaluated (pure Python).
@@ -13,6 +14,7 @@ from resolution.depsolve.goal import (
     GoalResult,
     Resolution,
     ResolvedDependency,
+    SolverClock,
     canonical_problems,
     format_problem,
     run_goal,
@@ -49,6 +51,7 @@ __all__ = [
     "ResolvedDependency",
     "SackError",
     "SackLoad",
+    "SolverClock",
     "canonical_problems",
     "capability_names",
     "dependency_changes",

@@ -16,22 +16,26 @@ edge (X supplements Y: X was pulled in by Y, so Y -> X).  Both ends must be inst
 with hard requires.
 
 A ``Depsolver`` serves many packages of one sack: it memoizes selectors and matches per
-BuildRequire string and each binary's requires -> providers, so the breadth-first search
-is set operations (install sets overlap heavily: the build group is in all of them).
+BuildRequire string, and its ``ProviderGraph`` (``resolution.depsolve.graph``) keeps each
+binary's providers as solvable ids, so the breadth-first search is one compiled call per
+install set (install sets overlap heavily: the build group is in all of them).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import hawkey
+import numpy as np
 
+from resolution.depsolve.graph import ProviderGraph, package_ids
 from resolution.depsolve.richdeps import RichDepError, capability_names, parse, possible
-from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack
+from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, SackIndex
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,21 @@ class GoalResult:
     #: when the only problems are BuildRequires nothing provides: what the goal of the
     #: others installed (incremental resolution keeps it to tell whether that still holds)
     partial: list[Package] | None = None
+
+
+@dataclass
+class SolverClock:
+    """Seconds a ``Depsolver`` spent per phase, summed over its life (read as differences)."""
+
+    #: goals, and the candidate search of failed ones
+    solve_s: float = 0.0
+    #: the breadth-first search of resolved install sets
+    distances_s: float = 0.0
+    #: ordering the install set and making its ``ResolvedDependency`` rows
+    listing_s: float = 0.0
+
+    def copy(self) -> SolverClock:
+        return SolverClock(self.solve_s, self.distances_s, self.listing_s)
 
 
 class ResolvedDependency(NamedTuple):
@@ -156,10 +175,9 @@ class Depsolver:
         self.sack = sack
         self.ignore_weak_deps = ignore_weak_deps
         self._matches: dict[str, tuple[Any | None, _Providers]] = {}
-        self._by_nevra: dict[Nevra, Package] | None = None
-        self._edges: dict[Package, _Providers] = {}
-        self._supplements: dict[Package, _Providers] = {}
-        self._nevras: dict[Package, Nevra] = {}
+        self._sack_index: SackIndex | None = None
+        self._graph: ProviderGraph | None = None
+        self.clock = SolverClock()
         self._files: dict[str, set[Package]] = {}
         self._file_dirs: set[str] = set()
         self._reachable: dict[Package, _Providers] = {}
@@ -242,46 +260,37 @@ class Depsolver:
 
     def _edges_of(self, package: Package) -> _Providers:
         """Every package of the sack that provides something ``package`` requires."""
-        edges = self._edges.get(package)
-        if edges is None:
-            deps = list(package.requires)
-            if not self.ignore_weak_deps:
-                deps += package.recommends
-            edges = self._edges[package] = self._providers(deps)
-        return edges
+        deps = list(package.requires)
+        if not self.ignore_weak_deps:
+            deps += package.recommends
+        return self._providers(deps)
 
     def _supplemented_by(self, package: Package) -> _Providers:
         """The packages whose presence ``package`` supplements."""
-        targets = self._supplements.get(package)
-        if targets is None:
-            targets = self._supplements[package] = self._providers(list(package.supplements))
-        return targets
+        return self._providers(list(package.supplements))
+
+    def _index(self) -> SackIndex:
+        if self._sack_index is None:
+            self._sack_index = SackIndex.of(self.sack)
+        return self._sack_index
+
+    def _provider_graph(self) -> ProviderGraph:
+        if self._graph is None:
+            self._graph = ProviderGraph(
+                self._index().size,
+                providers=self._edges_of,
+                supplemented=None if self.ignore_weak_deps else self._supplemented_by,
+                matches=lambda dep: self._match(dep)[1],
+            )
+        return self._graph
 
     def distances(
         self, installs: Iterable[Package], build_requires: Iterable[str]
     ) -> dict[Package, int]:
         """Shortest distance from the BuildRequires to each installed package reached."""
-        installed = set(installs)
-        reverse: dict[Package, set[Package]] = {}
-        if not self.ignore_weak_deps:
-            for package in installed:
-                for target in self._supplemented_by(package) & installed:
-                    reverse.setdefault(target, set()).add(package)
-        frontier: set[Package] = set()
-        for dep in build_requires:
-            frontier |= self._match(dep)[1] & installed
-        distance: dict[Package, int] = {}
-        level = 1
-        while frontier:
-            reached: set[Package] = set()
-            for package in frontier:
-                distance[package] = level
-                reached |= self._edges_of(package)
-                if package in reverse:
-                    reached |= reverse[package]
-            frontier = (reached & installed).difference(distance)
-            level += 1
-        return distance
+        packages = list(set(installs))
+        found = self._provider_graph().distances(packages, package_ids(packages), build_requires)
+        return {p: d for p, d in zip(packages, found.tolist(), strict=True) if d}
 
     # -- failed goals -------------------------------------------------------------------------
 
@@ -370,13 +379,16 @@ class Depsolver:
 
     def resolve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Resolution:
         """Run the goal and, when resolved, give every installed package its distance."""
+        started = time.perf_counter()
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
             kept = result.partial
             considered = self.candidates(build_requires, build_group) if kept is None else kept
             binaries = [p for p in considered if p.arch != "src"]
             install = tuple(sorted(map(self._nevra, binaries)))
+            self.clock.solve_s += time.perf_counter() - started
             return Resolution(False, result.problems, None, install)
+        self.clock.solve_s += time.perf_counter() - started
         return self._with_distances(result.installs, build_requires, result.problems)
 
     def reuse(self, previous: InstallSet, build_requires: Sequence[str]) -> Resolution:
@@ -390,30 +402,32 @@ class Depsolver:
 
     def packages_by_nevra(self) -> dict[Nevra, Package]:
         """The sack's binary packages by NEVRA (built once)."""
-        if self._by_nevra is None:
-            self._by_nevra = {Nevra.of(p): p for p in hawkey.Query(self.sack) if p.arch != "src"}
-        return self._by_nevra
+        return self._index().by_nevra
 
     def _with_distances(
         self, installs: list[Package], build_requires: Sequence[str], problems: list[str]
     ) -> Resolution:
-        binaries = [p for p in installs if p.arch != "src"]
-        distance = self.distances(binaries, build_requires)
-        nevras = [self._nevra(p) for p in binaries]
+        started = time.perf_counter()
+        index = self._index()
+        binaries = [p for p in installs if p.arch != "src"] if index.has_sources else installs
+        ids = package_ids(binaries)
+        distance = self._provider_graph().distances(binaries, ids, build_requires)
+        listed = time.perf_counter()
+        order = np.argsort(index.ranks[ids])
+        nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
+        # tuple.__new__ skips the named tuple's Python-level constructor (~1/3 of this step)
         dependencies = tuple(
-            sorted(
-                ResolvedDependency(*n, distance.get(p))
-                for p, n in zip(binaries, nevras, strict=True)
-            )
+            tuple.__new__(ResolvedDependency, (*nevra, d or None))
+            for nevra, d in zip(nevras, distance[order].tolist(), strict=True)
         )
-        return Resolution(True, problems, dependencies, tuple(sorted(nevras)))
+        self.clock.distances_s += listed - started
+        self.clock.listing_s += time.perf_counter() - listed
+        return Resolution(True, problems, dependencies, nevras)
 
     def _nevra(self, package: Package) -> Nevra:
-        """A package's NEVRA, memoized (hawkey builds each attribute anew on access)."""
-        nevra = self._nevras.get(package)
-        if nevra is None:
-            nevra = self._nevras[package] = Nevra.of(package)
-        return nevra
+        """A package's NEVRA (from the sack index: hawkey builds each attribute anew)."""
+        nevra = self._index().nevras[hash(package)]
+        return Nevra.of(package) if nevra is None else nevra
 
 
 def run_goal(

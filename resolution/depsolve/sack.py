@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import hawkey
+import numpy as np
+import numpy.typing as npt
 
 from resolution.repos import LocalRepo
 
@@ -108,6 +110,31 @@ def load_sack(local: LocalRepo, arch: str = DEFAULT_ARCH, *, build_cache: bool =
 def all_packages(sack: Sack) -> list[Package]:
     """Every binary package of the sack."""
     return [p for p in hawkey.Query(sack) if p.arch != "src"]
+
+
+@dataclass(frozen=True)
+class SackIndex:
+    """A sack's binaries by solvable id (hawkey hashes a package to its id): NEVRA, rank
+    in NEVRA order, and whether the sack holds source packages at all."""
+
+    size: int
+    nevras: list[Nevra | None]
+    ranks: npt.NDArray[np.int64]
+    has_sources: bool
+    by_nevra: dict[Nevra, Package]
+
+    @classmethod
+    def of(cls, sack: Sack) -> SackIndex:
+        """One pass over the sack (~0.1 s at 60k binaries)."""
+        everything = list(hawkey.Query(sack))
+        size = max(map(hash, everything), default=0) + 1
+        named = [(Nevra.of(p), hash(p), p) for p in everything if p.arch != "src"]
+        nevras: list[Nevra | None] = [None] * size
+        ranks = np.zeros(size, np.int64)
+        for rank, (nevra, identity, _) in enumerate(sorted(named, key=lambda n: n[:2])):
+            nevras[identity], ranks[identity] = nevra, rank
+        by_nevra = {nevra: package for nevra, _, package in named}
+        return cls(size, nevras, ranks, len(named) < len(everything), by_nevra)
 
 
 def nevra_index(sack: Sack) -> dict[Nevra, Package]:
