@@ -224,6 +224,7 @@ def floor_step(ctx: Context) -> None:
     from django.conf import settings
 
     from bench.resolution.floor import eligible_packages, measure_floor
+    from bench.resolution.phases import print_phases
     from packages.models import Collection
     from resolution.repos import RepoCache, RepoDescriptor
 
@@ -251,6 +252,7 @@ def floor_step(ctx: Context) -> None:
     figure("floor_unresolved", figures.unresolved)
     ctx.keep("floor_s", figures.seconds)
     figure("floor_pkgs_per_s", figures.packages / figures.seconds if figures.seconds else None)
+    print_phases(figures.phases)
     if ctx.known.get("full_s"):
         ctx.keep("floor_ratio", ctx.known["full_s"] / figures.seconds)
 

@@ -10,6 +10,7 @@ in one transaction (``resolution.services.persist``).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from resolution.services import inputs
 from resolution.services.baselines import baseline_keys
 from resolution.services.dependencies import dependency_nevras
 from resolution.services.inputs import RepoSource
+from resolution.services.phases import PhaseSeconds
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class ChunkOutcomes:
 
     outcomes: list[PackageOutcome]
     skipped: list[int]
+    seconds: PhaseSeconds = field(default_factory=PhaseSeconds)
 
 
 def eligible_packages(collection: Collection, *, unresolved_only: bool = False) -> list[int]:
@@ -92,6 +95,8 @@ def resolve_packages(
     ``reusable``: packages whose stored install set the run's triage found untouched by
     the repo change; they keep it (same inputs provided) and only get fresh distances.
     """
+    started = time.perf_counter()
+    seconds = PhaseSeconds()
     packages = list(
         Package.objects.filter(pk__in=package_ids, last_complete_build__isnull=False)
         .select_related("last_complete_build")
@@ -116,6 +121,8 @@ def resolve_packages(
     digests = inputs.InputsDigest(group)
     with inputs.solver_for(source) as solver:
         solver.prepare_files([*group, *(br for _, _, brs in work for br in brs)])
+        clock = solver.clock.copy()
+        seconds.inputs = time.perf_counter() - started
         outcomes = []
         for package, key, brs in work:
             digest = digests.of(key, brs)
@@ -129,8 +136,11 @@ def resolve_packages(
             outcomes.append(
                 PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
             )
+        seconds.add_solver(clock, solver.clock)
+    started = time.perf_counter()
     _add_changes(outcomes, baseline_keys([o.package_id for o in outcomes]))
-    return ChunkOutcomes(outcomes, skipped)
+    seconds.changes = time.perf_counter() - started
+    return ChunkOutcomes(outcomes, skipped, seconds)
 
 
 def _reuse(
