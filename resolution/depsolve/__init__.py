@@ -8,7 +8,12 @@
 - ``richdeps``: rich dependencies parsed and evaluated (pure Python).
 """
 
-from resolution.depsolve.changes import DependencyChange, dependency_changes, dependency_priority
+from resolution.depsolve.changes import (
+    DependencyChange,
+    changes_to,
+    dependency_changes,
+    dependency_priority,
+)
 from resolution.depsolve.goal import (
     Depsolver,
     GoalResult,
@@ -54,6 +59,7 @@ __all__ = [
     "SolverClock",
     "canonical_problems",
     "capability_names",
+    "changes_to",
     "dependency_changes",
     "dependency_priority",
     "diff_sacks",

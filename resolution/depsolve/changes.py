@@ -14,8 +14,9 @@ still gives one row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from packages.priority import dependency_priority as _priority_of_distances
 from resolution.depsolve.goal import ResolvedDependency
@@ -51,10 +52,17 @@ def dependency_changes(
 
     ``prev`` may carry distances or not (a stored dependency set has none); they are unused.
     """
-    old_set = {d.nevra if isinstance(d, ResolvedDependency) else d for d in prev or ()}
     # plain (n, e, v, r, a) tuples: they hash and compare like Nevras, and most of a
     # buildroot is unchanged, so only the changed ones are made Nevras
-    distances = {dep[:5]: dep[5] for dep in curr or ()}
+    return changes_to(prev, {dep[:5]: dep[5] for dep in curr or ()})
+
+
+def changes_to(
+    prev: Iterable[Nevra | ResolvedDependency] | None, distances: Mapping[Any, int | None]
+) -> list[DependencyChange]:
+    """``dependency_changes`` towards a buildroot given as each package's distance, keyed
+    by NEVRA (a ``Nevra`` or the plain tuple)."""
+    old_set = {d.nevra if isinstance(d, ResolvedDependency) else d for d in prev or ()}
     if not old_set or not distances:
         return []
     removed = old_set.difference(distances)

@@ -23,6 +23,7 @@ install set (install sets overlap heavily: the build group is in all of them).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -99,8 +100,28 @@ class Resolution:
 
     resolved: bool
     problems: list[str]
-    dependencies: tuple[ResolvedDependency, ...] | None
+    #: each install-set member's distance (None: "B"), in install-set order; None when
+    #: unresolved
+    distances: tuple[int | None, ...] | None
     install_set: InstallSet | None
+
+    @functools.cached_property
+    def dependencies(self) -> tuple[ResolvedDependency, ...] | None:
+        """The install set with distances, one row per package (made when first asked:
+        repo resolution only needs them as ``distance_by_nevra``)."""
+        if self.distances is None or self.install_set is None:
+            return None
+        # tuple.__new__ skips the named tuple's Python-level constructor
+        return tuple(
+            tuple.__new__(ResolvedDependency, (*nevra, distance))
+            for nevra, distance in zip(self.install_set, self.distances, strict=True)
+        )
+
+    def distance_by_nevra(self) -> dict[Nevra, int | None]:
+        """Each installed package's distance ({} when unresolved)."""
+        if self.distances is None or self.install_set is None:
+            return {}
+        return dict(zip(self.install_set, self.distances, strict=True))
 
 
 _PROBLEM = "Problem: "
@@ -415,14 +436,10 @@ class Depsolver:
         listed = time.perf_counter()
         order = np.argsort(index.ranks[ids])
         nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
-        # tuple.__new__ skips the named tuple's Python-level constructor (~1/3 of this step)
-        dependencies = tuple(
-            tuple.__new__(ResolvedDependency, (*nevra, d or None))
-            for nevra, d in zip(nevras, distance[order].tolist(), strict=True)
-        )
+        distances = tuple(d or None for d in distance[order].tolist())
         self.clock.distances_s += listed - started
         self.clock.listing_s += time.perf_counter() - listed
-        return Resolution(True, problems, dependencies, nevras)
+        return Resolution(True, problems, distances, nevras)
 
     def _nevra(self, package: Package) -> Nevra:
         """A package's NEVRA (from the sack index: hawkey builds each attribute anew)."""

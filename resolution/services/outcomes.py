@@ -23,7 +23,7 @@ from resolution.depsolve import (
     Depsolver,
     Nevra,
     Resolution,
-    dependency_changes,
+    changes_to,
     dependency_priority,
 )
 from resolution.models import PackageResolution
@@ -177,5 +177,5 @@ def _add_changes(
             continue
         outcome.baseline_build_id, keys = baseline
         prev = [nevras[i] for i in keys if i in nevras]
-        outcome.changes = dependency_changes(prev, outcome.resolution.dependencies)
+        outcome.changes = changes_to(prev, outcome.resolution.distance_by_nevra())
         outcome.priority = dependency_priority(outcome.changes, update)
