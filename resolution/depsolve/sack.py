@@ -128,6 +128,8 @@ class SackIndex:
         """One pass over the sack (~0.1 s at 60k binaries)."""
         everything = list(hawkey.Query(sack))
         size = max(map(hash, everything), default=0) + 1
+        if size > 2 * len(everything) + 64:  # ids are dense in libsolv's pool
+            raise SackError("hawkey's package hash is not the libsolv solvable id")
         named = [(Nevra.of(p), hash(p), p) for p in everything if p.arch != "src"]
         nevras: list[Nevra | None] = [None] * size
         ranks = np.zeros(size, np.int64)

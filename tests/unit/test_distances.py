@@ -20,6 +20,7 @@ import pytest
 
 from resolution.depsolve import Depsolver, Nevra, ResolvedDependency, install_set, load_sack
 from resolution.depsolve.graph import depths
+from resolution.depsolve.sack import SackIndex
 from resolution.repos import LocalRepo, RepoDescriptor
 from tests.reference_distances import reference_distances
 from tests.unit.test_depsolve import BASE, make_sack
@@ -117,3 +118,12 @@ def test_depths_follow_the_shortest_path_and_leave_the_unreached_at_zero() -> No
     indptr = np.cumsum([0] + [len(edges.get(i, [])) for i in range(6)])
     indices = np.array([t for i in range(6) for t in edges.get(i, [])])
     assert depths(indptr, indices, 5).tolist() == [1, 2, 3, 2, 0, 0]
+
+
+def test_a_package_hashes_to_its_dense_solvable_id(tiny: Any) -> None:
+    index = SackIndex.of(tiny)
+    nevras = [n for n in index.nevras if n is not None]
+    assert sorted(nevras) == sorted(index.by_nevra)
+    assert index.size <= len(nevras) + 3
+    for nevra, package in index.by_nevra.items():
+        assert index.nevras[hash(package)] == nevra
