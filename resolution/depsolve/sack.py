@@ -130,11 +130,13 @@ class SackIndex:
         size = max(map(hash, everything), default=0) + 1
         if size > 2 * len(everything) + 64:  # ids are dense in libsolv's pool
             raise SackError("hawkey's package hash is not the libsolv solvable id")
-        named = [(Nevra.of(p), hash(p), p) for p in everything if p.arch != "src"]
+        # (NEVRA, id) pairs are unique, so sorting never compares the packages
+        named = sorted((Nevra.of(p), hash(p), p) for p in everything if p.arch != "src")
         nevras: list[Nevra | None] = [None] * size
+        for nevra, identity, _ in named:
+            nevras[identity] = nevra
         ranks = np.zeros(size, np.int64)
-        for rank, (nevra, identity, _) in enumerate(sorted(named, key=lambda n: n[:2])):
-            nevras[identity], ranks[identity] = nevra, rank
+        ranks[[identity for _, identity, _ in named]] = np.arange(len(named))
         by_nevra = {nevra: package for nevra, _, package in named}
         return cls(size, nevras, ranks, len(named) < len(everything), by_nevra)
 
