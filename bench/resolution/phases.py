@@ -1,10 +1,11 @@
 """Where a package's resolution goes, phase by phase, in this process on one core.
 
-``Depsolver.resolve`` of each floor package on the floor's sack, with a fresh solver (its
-memos and provider graph are built during the run, as on a worker), split by the
-solver's own clock: the goal (plus the candidate search of failed goals), the distances
-of resolved install sets, and the listing (NEVRA order and ``ResolvedDependency`` rows).
-Results are dropped after each package, as a chunk drops them after persisting.
+``Depsolver.resolve_many`` of the floor packages on the floor's sack, a chunk's worth at
+a time as a worker does, with a fresh solver (its memos and provider graph are built
+during the run, as on a worker), split by the solver's own clock: the goal (plus the
+candidate search of failed goals), the distances of resolved install sets (one search
+per batch), and the listing (install sets in NEVRA order).  Results are dropped after
+each batch, as a chunk drops them after persisting.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.resolution.report import figure
-from resolution.depsolve import Depsolver
+from resolution.depsolve import Depsolver, Request
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,14 @@ def measure_phases(
 
     ``weak``: honour weak dependencies (the opposite of ``ignore_weak_deps``).
     """
+    from resolution.services.runs import DEFAULT_CHUNK_SIZE  # Django is set up by now
+
     solver = Depsolver(sack, ignore_weak_deps=not weak)
     resolved = 0
-    for _name, requires in packages:
-        resolved += solver.resolve(requires, group).resolved
+    for start in range(0, len(packages), DEFAULT_CHUNK_SIZE):
+        batch = packages[start : start + DEFAULT_CHUNK_SIZE]
+        results = solver.resolve_many([Request(requires, group) for _, requires in batch])
+        resolved += sum(resolution.resolved for resolution, _ in results)
     clock, count = solver.clock, max(len(packages), 1)
     per_resolved = 1e3 / max(resolved, 1)
     return PhaseFigures(

@@ -17,6 +17,7 @@ from resolution.depsolve.changes import (
 from resolution.depsolve.goal import (
     Depsolver,
     GoalResult,
+    Request,
     Resolution,
     ResolvedDependency,
     SolverClock,
@@ -52,6 +53,7 @@ __all__ = [
     "InstallSet",
     "Nevra",
     "RepoDiff",
+    "Request",
     "Resolution",
     "ResolvedDependency",
     "SackError",

@@ -59,6 +59,16 @@ class GoalResult:
     partial: list[Package] | None = None
 
 
+@dataclass(frozen=True)
+class Request:
+    """One package for ``Depsolver.resolve_many``: a goal, or the stored install set to
+    reuse (``reuse``; the goal is solved instead when a member left the sack)."""
+
+    build_requires: Sequence[str]
+    build_group: Sequence[str]
+    reuse: InstallSet | None = None
+
+
 @dataclass
 class SolverClock:
     """Seconds a ``Depsolver`` spent per phase, summed over its life (read as differences)."""
@@ -400,6 +410,32 @@ class Depsolver:
 
     def resolve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Resolution:
         """Run the goal and, when resolved, give every installed package its distance."""
+        return self.resolve_many([Request(build_requires, build_group)])[0][0]
+
+    def resolve_many(self, requests: Sequence[Request]) -> list[tuple[Resolution, bool]]:
+        """Each request's Resolution and whether its stored install set served (else it
+        was solved); the distances of every resolved one come from one search."""
+        done: dict[int, Resolution] = {}
+        reused: set[int] = set()
+        pending: list[tuple[int, list[Package], Sequence[str], list[str]]] = []
+        stored = self.packages_by_nevra() if any(r.reuse for r in requests) else {}
+        for i, request in enumerate(requests):
+            brs = request.build_requires
+            if request.reuse is not None and all(n in stored for n in request.reuse):
+                reused.add(i)
+                pending.append((i, [stored[n] for n in request.reuse], brs, []))
+                continue
+            solved = self._solve(brs, request.build_group)
+            if isinstance(solved, Resolution):
+                done[i] = solved
+            else:
+                pending.append((i, solved.installs or [], brs, solved.problems))
+        resolved = self._with_distances([p[1:] for p in pending])
+        done.update((p[0], r) for p, r in zip(pending, resolved, strict=True))
+        return [(done[i], i in reused) for i in range(len(requests))]
+
+    def _solve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Any:
+        """The goal's result when resolved, else the unresolved Resolution."""
         started = time.perf_counter()
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
@@ -410,7 +446,7 @@ class Depsolver:
             self.clock.solve_s += time.perf_counter() - started
             return Resolution(False, result.problems, None, install)
         self.clock.solve_s += time.perf_counter() - started
-        return self._with_distances(result.installs, build_requires, result.problems)
+        return result
 
     def reuse(self, previous: InstallSet, build_requires: Sequence[str]) -> Resolution:
         """A resolved Resolution from a stored install set, without a solver run.
@@ -419,27 +455,33 @@ class Depsolver:
         said so); distances are recomputed here.  Raises KeyError otherwise.
         """
         packages = self.packages_by_nevra()
-        return self._with_distances([packages[n] for n in previous], build_requires, [])
+        return self._with_distances([([packages[n] for n in previous], build_requires, [])])[0]
 
     def packages_by_nevra(self) -> dict[Nevra, Package]:
         """The sack's binary packages by NEVRA (built once)."""
         return self._index().by_nevra
 
     def _with_distances(
-        self, installs: list[Package], build_requires: Sequence[str], problems: list[str]
-    ) -> Resolution:
+        self, goals: Sequence[tuple[list[Package], Sequence[str], list[str]]]
+    ) -> list[Resolution]:
+        """Resolutions of resolved goals (installs, BuildRequires, problems)."""
         started = time.perf_counter()
         index = self._index()
-        binaries = [p for p in installs if p.arch != "src"] if index.has_sources else installs
-        ids = package_ids(binaries)
-        distance = self._provider_graph().distances(binaries, ids, build_requires)
+        sets = []
+        for installs, brs, _ in goals:
+            binaries = [p for p in installs if p.arch != "src"] if index.has_sources else installs
+            sets.append((binaries, package_ids(binaries), brs))
+        found = self._provider_graph().distances_many(sets) if sets else []
         listed = time.perf_counter()
-        order = np.argsort(index.ranks[ids])
-        nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
-        distances = tuple(d or None for d in distance[order].tolist())
+        resolutions = []
+        for (_, ids, _), distance, (_, _, problems) in zip(sets, found, goals, strict=True):
+            order = np.argsort(index.ranks[ids])
+            nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
+            distances = tuple(d or None for d in distance[order].tolist())
+            resolutions.append(Resolution(True, problems, distances, nevras))
         self.clock.distances_s += listed - started
         self.clock.listing_s += time.perf_counter() - listed
-        return Resolution(True, problems, distances, nevras)
+        return resolutions
 
     def _nevra(self, package: Package) -> Nevra:
         """A package's NEVRA (from the sack index: hawkey builds each attribute anew)."""

@@ -20,8 +20,9 @@ from django.conf import settings
 from packages.models import Collection, Package
 from resolution.depsolve import (
     DependencyChange,
-    Depsolver,
+    InstallSet,
     Nevra,
+    Request,
     Resolution,
     changes_to,
     dependency_priority,
@@ -123,19 +124,21 @@ def resolve_packages(
         solver.prepare_files([*group, *(br for _, _, brs in work for br in brs)])
         clock = solver.clock.copy()
         seconds.inputs = time.perf_counter() - started
-        outcomes = []
+        requests = []
         for package, key, brs in work:
-            digest = digests.of(key, brs)
             previous = stored.get(package.id)
-            resolution = None
+            digest = digests.of(key, brs)
+            kept = None
             if previous is not None and previous.inputs_digest == digest:
-                resolution = _reuse(solver, previous, nevras, brs)
-            reused = resolution is not None
-            if resolution is None:
-                resolution = solver.resolve(brs, list(group))
-            outcomes.append(
-                PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
+                kept = _stored_set(previous, nevras)
+            requests.append((digest, Request(brs, list(group), kept)))
+        results = solver.resolve_many([request for _, request in requests])
+        outcomes = [
+            PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
+            for (package, _, _), (digest, _), (resolution, reused) in zip(
+                work, requests, results, strict=True
             )
+        ]
         seconds.add_solver(clock, solver.clock)
     started = time.perf_counter()
     _add_changes(outcomes, baseline_keys([o.package_id for o in outcomes]))
@@ -143,20 +146,12 @@ def resolve_packages(
     return ChunkOutcomes(outcomes, skipped, seconds)
 
 
-def _reuse(
-    solver: Depsolver,
-    previous: PackageResolution,
-    nevras: dict[int, Nevra],
-    brs: Sequence[str],
-) -> Resolution | None:
-    """The stored install set with fresh distances; None when a member is not in the sack."""
+def _stored_set(previous: PackageResolution, nevras: dict[int, Nevra]) -> InstallSet | None:
+    """The stored install set as NEVRAs; None when a member's Dependency row is gone."""
     members = [nevras.get(i) for i in previous.install_set]
     if any(m is None for m in members):
         return None
-    try:
-        return solver.reuse(tuple(sorted(m for m in members if m is not None)), list(brs))
-    except KeyError:
-        return None
+    return tuple(sorted(m for m in members if m is not None))
 
 
 # --- changes --------------------------------------------------------------------------------

@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from resolution.depsolve import Depsolver, Nevra, ResolvedDependency, install_set, load_sack
+from resolution.depsolve import (
+    Depsolver,
+    Nevra,
+    Request,
+    ResolvedDependency,
+    install_set,
+    load_sack,
+)
 from resolution.depsolve.graph import depths
 from resolution.depsolve.sack import SackIndex
 from resolution.repos import LocalRepo, RepoDescriptor
@@ -110,6 +117,35 @@ def test_distances_equal_the_reference_on_a_generated_distribution(
     sack, group, requires = generated
     solver = Depsolver(sack, ignore_weak_deps=ignore_weak_deps)
     assert compare(solver, requires[::2], group) > SOURCES // 2 * 0.9
+
+
+def test_one_batch_gives_each_package_what_it_gets_alone(
+    generated: tuple[Any, list[str], list[list[str]]],
+) -> None:
+    sack, group, requires = generated
+    batch = Depsolver(sack).resolve_many([Request(brs, group) for brs in requires[1::2]])
+    alone = Depsolver(sack)
+    for brs, (resolution, reused) in zip(requires[1::2], batch, strict=True):
+        assert not reused
+        assert resolution == alone.resolve(brs, group)
+        goal = alone.run_goal(brs, group)
+        if goal.installs is not None:
+            rows = (resolution.dependencies, resolution.install_set)
+            assert rows == expected(alone, goal.installs, brs)
+
+
+def test_a_stored_install_set_is_reused_unless_a_member_left_the_sack(tiny: Any) -> None:
+    solver = Depsolver(tiny)
+    fresh = solver.resolve(["app"], ["bash"])
+    assert fresh.install_set is not None
+    gone = Nevra("app-docs", 0, "9", "9", "noarch")
+    batch = solver.resolve_many(
+        [
+            Request(["app"], ["bash"], fresh.install_set),
+            Request(["app"], ["bash"], (*fresh.install_set, gone)),
+        ]
+    )
+    assert batch == [(fresh, True), (fresh, False)]
 
 
 def test_depths_follow_the_shortest_path_and_leave_the_unreached_at_zero() -> None:
