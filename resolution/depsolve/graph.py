@@ -7,12 +7,14 @@ and the packages its Supplements name are stored once, the first time the packag
 up in an install set: a full run meets most of the sack's binaries, an incremental one
 few, and building every row up front costs a hawkey query per binary (~0.5 s at 60k).
 
-The search of one install set is a breadth-first search from a virtual root whose
-children are the installed matches of the BuildRequires, over the provider edges with
-both ends installed (and a reverse edge Y -> X where X supplements Y), so a package's
-depth is its distance.  It is one call into ``scipy.sparse.csgraph``; the depth follows
-from the predecessor tree by pointer doubling.  Semantics are ``Depsolver.distances``
-of before (kept as ``tests/reference_distances.py``), which this must equal.
+An install set is searched breadth-first from a virtual root whose children are the
+installed matches of the BuildRequires, over the provider edges with both ends installed
+(and a reverse edge Y -> X where X supplements Y), so a package's depth is its distance.
+Many install sets (a chunk's) are searched at once, as disjoint parts of one graph under
+a super-root: one call into ``scipy.sparse.csgraph`` and a constant number of array
+operations for the lot (done per package after a hawkey goal, with the caches cold, they
+cost more than the search).  Semantics are the old pure-Python search, kept as
+``tests/reference_distances.py``, which this must equal.
 """
 
 from __future__ import annotations
