@@ -279,6 +279,7 @@ def first_repo(ctx: Context) -> dict[str, Any]:
 def floor_step(ctx: Context) -> None:
     """The single-core floor on the first repo's sack (workers stopped by now)."""
     from bench.resolution.floor import eligible_packages, measure_floor
+    from bench.resolution.phases import print_phases
 
     repo = first_repo(ctx)
     note(f"floor on repo {repo['descriptor'].repo_id}")
@@ -293,6 +294,7 @@ def floor_step(ctx: Context) -> None:
     figure("floor_pkgs_per_s", figures.packages / figures.seconds if figures.seconds else None)
     if figures.packages:
         figure("goal_ms_mean", figures.seconds * 1000 / figures.packages)
+    print_phases(figures.phases)
     if ctx.known.get("full_s"):
         ctx.keep("floor_ratio", ctx.known["full_s"] / figures.seconds)
     if ctx.known.get("steady_s"):

@@ -4,7 +4,8 @@ Nothing but the solver: the BuildRequires come from the data set's ``sources.jso
 build group from the repo's comps file, no distances, no database, no Koji.  Full
 resolution on the workers is compared with it (``floor_ratio = full_s / floor_s``), which
 survives a noisy machine better than an absolute time.  Also measured here: loading the
-sack from repodata (a fresh solv cache) and again from the solv cache.
+sack from repodata (a fresh solv cache) and again from the solv cache, and then full
+``Depsolver.resolve`` of the same packages split by phase (``bench.resolution.phases``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.resolution.phases import PhaseFigures, measure_phases
 from resolution.depsolve import Depsolver, load_sack
 from resolution.repos import LocalRepo, RepoCache, RepoDescriptor
 
@@ -33,6 +35,7 @@ class FloorFigures:
     sack_load_cold_s: float
     sack_load_warm_s: float
     sack_packages: int
+    phases: PhaseFigures | None = None
 
 
 def build_group_from_comps(path: Path, group: str) -> list[str]:
@@ -87,6 +90,7 @@ def measure_floor(
         warm = load_sack(private, solve_arch)
         solver = Depsolver(warm.sack, ignore_weak_deps=ignore_weak_deps)
         seconds, unresolved = _time_goals(solver, packages, group)
+        phases = measure_phases(warm.sack, packages, group, weak=not ignore_weak_deps)
         return FloorFigures(
             packages=len(packages),
             unresolved=unresolved,
@@ -94,6 +98,7 @@ def measure_floor(
             sack_load_cold_s=cold.seconds,
             sack_load_warm_s=warm.seconds,
             sack_packages=len(warm.sack),
+            phases=phases,
         )
 
 

@@ -2,17 +2,25 @@
 
 - ``sack``: loading a cached repo into a hawkey sack (solv cache), NEVRAs, install sets;
 - ``goal``: upstream's ``run_goal`` exactly, exact distances, the memoizing ``Depsolver``;
+- ``graph``: the distances' provider graph on integer arrays and its compiled search;
 - ``changes``: dependency changes between two buildroots and their priority;
 - ``incremental``: which packages a repo change may affect;
 - ``richdeps``: rich dependencies parsed and evaluated (pure Python).
 """
 
-from resolution.depsolve.changes import DependencyChange, dependency_changes, dependency_priority
+from resolution.depsolve.changes import (
+    DependencyChange,
+    changes_to,
+    dependency_changes,
+    dependency_priority,
+)
 from resolution.depsolve.goal import (
     Depsolver,
     GoalResult,
+    Request,
     Resolution,
     ResolvedDependency,
+    SolverClock,
     canonical_problems,
     format_problem,
     run_goal,
@@ -45,12 +53,15 @@ __all__ = [
     "InstallSet",
     "Nevra",
     "RepoDiff",
+    "Request",
     "Resolution",
     "ResolvedDependency",
     "SackError",
     "SackLoad",
+    "SolverClock",
     "canonical_problems",
     "capability_names",
+    "changes_to",
     "dependency_changes",
     "dependency_priority",
     "diff_sacks",

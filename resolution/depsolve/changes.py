@@ -14,8 +14,9 @@ still gives one row.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from packages.priority import dependency_priority as _priority_of_distances
 from resolution.depsolve.goal import ResolvedDependency
@@ -32,10 +33,15 @@ class DependencyChange:
     distance: int | None
 
 
-def _arches(nevras: Iterable[Nevra]) -> dict[str, set[str]]:
+_Nevra = tuple[str, int, str, str, str]
+
+
+def _arches(nevras: Iterable[_Nevra], names: set[str]) -> dict[str, set[str]]:
+    """The arches of each of ``names`` among ``nevras``."""
     arches: dict[str, set[str]] = {}
     for nevra in nevras:
-        arches.setdefault(nevra.name, set()).add(nevra.arch)
+        if nevra[0] in names:
+            arches.setdefault(nevra[0], set()).add(nevra[4])
     return arches
 
 
@@ -46,11 +52,23 @@ def dependency_changes(
 
     ``prev`` may carry distances or not (a stored dependency set has none); they are unused.
     """
+    # plain (n, e, v, r, a) tuples: they hash and compare like Nevras, and most of a
+    # buildroot is unchanged, so only the changed ones are made Nevras
+    return changes_to(prev, {dep[:5]: dep[5] for dep in curr or ()})
+
+
+def changes_to(
+    prev: Iterable[Nevra | ResolvedDependency] | None, distances: Mapping[Any, int | None]
+) -> list[DependencyChange]:
+    """``dependency_changes`` towards a buildroot given as each package's distance, keyed
+    by NEVRA (a ``Nevra`` or the plain tuple)."""
     old_set = {d.nevra if isinstance(d, ResolvedDependency) else d for d in prev or ()}
-    distances = {dep.nevra: dep.distance for dep in curr or ()}
     if not old_set or not distances:
         return []
-    prev_arches, curr_arches = _arches(old_set), _arches(distances)
+    removed = old_set.difference(distances)
+    added = [Nevra(*n) for n in distances.keys() - old_set]
+    names = {n.name for n in removed} | {n.name for n in added}
+    prev_arches, curr_arches = _arches(old_set, names), _arches(distances, names)
 
     def key(nevra: Nevra) -> tuple[str, str]:
         multilib = (
@@ -59,9 +77,9 @@ def dependency_changes(
         return (nevra.name, nevra.arch if multilib else "")
 
     rows: dict[tuple[str, str], DependencyChange] = {}
-    for nevra in sorted(old_set.difference(distances)):
+    for nevra in sorted(removed):
         rows[key(nevra)] = DependencyChange(nevra.name, nevra, None, None)
-    for nevra in sorted(distances.keys() - old_set):
+    for nevra in sorted(added):
         old = rows.get(key(nevra))
         prev_side = old.prev if old else None
         rows[key(nevra)] = DependencyChange(nevra.name, prev_side, nevra, distances[nevra])

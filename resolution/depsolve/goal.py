@@ -16,22 +16,27 @@ edge (X supplements Y: X was pulled in by Y, so Y -> X).  Both ends must be inst
 with hard requires.
 
 A ``Depsolver`` serves many packages of one sack: it memoizes selectors and matches per
-BuildRequire string and each binary's requires -> providers, so the breadth-first search
-is set operations (install sets overlap heavily: the build group is in all of them).
+BuildRequire string, and its ``ProviderGraph`` (``resolution.depsolve.graph``) keeps each
+binary's providers as solvable ids, so the breadth-first search is one compiled call per
+install set (install sets overlap heavily: the build group is in all of them).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import hawkey
+import numpy as np
 
+from resolution.depsolve.graph import ProviderGraph, package_ids
 from resolution.depsolve.richdeps import RichDepError, capability_names, parse, possible
-from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack
+from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, SackIndex
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,31 @@ class GoalResult:
     #: when the only problems are BuildRequires nothing provides: what the goal of the
     #: others installed (incremental resolution keeps it to tell whether that still holds)
     partial: list[Package] | None = None
+
+
+@dataclass(frozen=True)
+class Request:
+    """One package for ``Depsolver.resolve_many``: a goal, or the stored install set to
+    reuse (``reuse``; the goal is solved instead when a member left the sack)."""
+
+    build_requires: Sequence[str]
+    build_group: Sequence[str]
+    reuse: InstallSet | None = None
+
+
+@dataclass
+class SolverClock:
+    """Seconds a ``Depsolver`` spent per phase, summed over its life (read as differences)."""
+
+    #: goals, and the candidate search of failed ones
+    solve_s: float = 0.0
+    #: the breadth-first search of resolved install sets
+    distances_s: float = 0.0
+    #: ordering the install set and making its ``ResolvedDependency`` rows
+    listing_s: float = 0.0
+
+    def copy(self) -> SolverClock:
+        return SolverClock(self.solve_s, self.distances_s, self.listing_s)
 
 
 class ResolvedDependency(NamedTuple):
@@ -80,8 +110,28 @@ class Resolution:
 
     resolved: bool
     problems: list[str]
-    dependencies: tuple[ResolvedDependency, ...] | None
+    #: each install-set member's distance (None: "B"), in install-set order; None when
+    #: unresolved
+    distances: tuple[int | None, ...] | None
     install_set: InstallSet | None
+
+    @functools.cached_property
+    def dependencies(self) -> tuple[ResolvedDependency, ...] | None:
+        """The install set with distances, one row per package (made when first asked:
+        repo resolution only needs them as ``distance_by_nevra``)."""
+        if self.distances is None or self.install_set is None:
+            return None
+        # tuple.__new__ skips the named tuple's Python-level constructor
+        return tuple(
+            tuple.__new__(ResolvedDependency, (*nevra, distance))
+            for nevra, distance in zip(self.install_set, self.distances, strict=True)
+        )
+
+    def distance_by_nevra(self) -> dict[Nevra, int | None]:
+        """Each installed package's distance ({} when unresolved)."""
+        if self.distances is None or self.install_set is None:
+            return {}
+        return dict(zip(self.install_set, self.distances, strict=True))
 
 
 _PROBLEM = "Problem: "
@@ -156,10 +206,9 @@ class Depsolver:
         self.sack = sack
         self.ignore_weak_deps = ignore_weak_deps
         self._matches: dict[str, tuple[Any | None, _Providers]] = {}
-        self._by_nevra: dict[Nevra, Package] | None = None
-        self._edges: dict[Package, _Providers] = {}
-        self._supplements: dict[Package, _Providers] = {}
-        self._nevras: dict[Package, Nevra] = {}
+        self._sack_index: SackIndex | None = None
+        self._graph: ProviderGraph | None = None
+        self.clock = SolverClock()
         self._files: dict[str, set[Package]] = {}
         self._file_dirs: set[str] = set()
         self._reachable: dict[Package, _Providers] = {}
@@ -242,46 +291,37 @@ class Depsolver:
 
     def _edges_of(self, package: Package) -> _Providers:
         """Every package of the sack that provides something ``package`` requires."""
-        edges = self._edges.get(package)
-        if edges is None:
-            deps = list(package.requires)
-            if not self.ignore_weak_deps:
-                deps += package.recommends
-            edges = self._edges[package] = self._providers(deps)
-        return edges
+        deps = list(package.requires)
+        if not self.ignore_weak_deps:
+            deps += package.recommends
+        return self._providers(deps)
 
     def _supplemented_by(self, package: Package) -> _Providers:
         """The packages whose presence ``package`` supplements."""
-        targets = self._supplements.get(package)
-        if targets is None:
-            targets = self._supplements[package] = self._providers(list(package.supplements))
-        return targets
+        return self._providers(list(package.supplements))
+
+    def _index(self) -> SackIndex:
+        if self._sack_index is None:
+            self._sack_index = SackIndex.of(self.sack)
+        return self._sack_index
+
+    def _provider_graph(self) -> ProviderGraph:
+        if self._graph is None:
+            self._graph = ProviderGraph(
+                self._index().size,
+                providers=self._edges_of,
+                supplemented=None if self.ignore_weak_deps else self._supplemented_by,
+                matches=lambda dep: self._match(dep)[1],
+            )
+        return self._graph
 
     def distances(
         self, installs: Iterable[Package], build_requires: Iterable[str]
     ) -> dict[Package, int]:
         """Shortest distance from the BuildRequires to each installed package reached."""
-        installed = set(installs)
-        reverse: dict[Package, set[Package]] = {}
-        if not self.ignore_weak_deps:
-            for package in installed:
-                for target in self._supplemented_by(package) & installed:
-                    reverse.setdefault(target, set()).add(package)
-        frontier: set[Package] = set()
-        for dep in build_requires:
-            frontier |= self._match(dep)[1] & installed
-        distance: dict[Package, int] = {}
-        level = 1
-        while frontier:
-            reached: set[Package] = set()
-            for package in frontier:
-                distance[package] = level
-                reached |= self._edges_of(package)
-                if package in reverse:
-                    reached |= reverse[package]
-            frontier = (reached & installed).difference(distance)
-            level += 1
-        return distance
+        packages = list(set(installs))
+        found = self._provider_graph().distances(packages, package_ids(packages), build_requires)
+        return {p: d for p, d in zip(packages, found.tolist(), strict=True) if d}
 
     # -- failed goals -------------------------------------------------------------------------
 
@@ -370,14 +410,43 @@ class Depsolver:
 
     def resolve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Resolution:
         """Run the goal and, when resolved, give every installed package its distance."""
+        return self.resolve_many([Request(build_requires, build_group)])[0][0]
+
+    def resolve_many(self, requests: Sequence[Request]) -> list[tuple[Resolution, bool]]:
+        """Each request's Resolution and whether its stored install set served (else it
+        was solved); the distances of every resolved one come from one search."""
+        done: dict[int, Resolution] = {}
+        reused: set[int] = set()
+        pending: list[tuple[int, list[Package], Sequence[str], list[str]]] = []
+        stored = self.packages_by_nevra() if any(r.reuse for r in requests) else {}
+        for i, request in enumerate(requests):
+            brs = request.build_requires
+            if request.reuse is not None and all(n in stored for n in request.reuse):
+                reused.add(i)
+                pending.append((i, [stored[n] for n in request.reuse], brs, []))
+                continue
+            solved = self._solve(brs, request.build_group)
+            if isinstance(solved, Resolution):
+                done[i] = solved
+            else:
+                pending.append((i, solved.installs or [], brs, solved.problems))
+        resolved = self._with_distances([p[1:] for p in pending])
+        done.update((p[0], r) for p, r in zip(pending, resolved, strict=True))
+        return [(done[i], i in reused) for i in range(len(requests))]
+
+    def _solve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Any:
+        """The goal's result when resolved, else the unresolved Resolution."""
+        started = time.perf_counter()
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
             kept = result.partial
             considered = self.candidates(build_requires, build_group) if kept is None else kept
             binaries = [p for p in considered if p.arch != "src"]
             install = tuple(sorted(map(self._nevra, binaries)))
+            self.clock.solve_s += time.perf_counter() - started
             return Resolution(False, result.problems, None, install)
-        return self._with_distances(result.installs, build_requires, result.problems)
+        self.clock.solve_s += time.perf_counter() - started
+        return result
 
     def reuse(self, previous: InstallSet, build_requires: Sequence[str]) -> Resolution:
         """A resolved Resolution from a stored install set, without a solver run.
@@ -386,34 +455,38 @@ class Depsolver:
         said so); distances are recomputed here.  Raises KeyError otherwise.
         """
         packages = self.packages_by_nevra()
-        return self._with_distances([packages[n] for n in previous], build_requires, [])
+        return self._with_distances([([packages[n] for n in previous], build_requires, [])])[0]
 
     def packages_by_nevra(self) -> dict[Nevra, Package]:
         """The sack's binary packages by NEVRA (built once)."""
-        if self._by_nevra is None:
-            self._by_nevra = {Nevra.of(p): p for p in hawkey.Query(self.sack) if p.arch != "src"}
-        return self._by_nevra
+        return self._index().by_nevra
 
     def _with_distances(
-        self, installs: list[Package], build_requires: Sequence[str], problems: list[str]
-    ) -> Resolution:
-        binaries = [p for p in installs if p.arch != "src"]
-        distance = self.distances(binaries, build_requires)
-        nevras = [self._nevra(p) for p in binaries]
-        dependencies = tuple(
-            sorted(
-                ResolvedDependency(*n, distance.get(p))
-                for p, n in zip(binaries, nevras, strict=True)
-            )
-        )
-        return Resolution(True, problems, dependencies, tuple(sorted(nevras)))
+        self, goals: Sequence[tuple[list[Package], Sequence[str], list[str]]]
+    ) -> list[Resolution]:
+        """Resolutions of resolved goals (installs, BuildRequires, problems)."""
+        started = time.perf_counter()
+        index = self._index()
+        sets = []
+        for installs, brs, _ in goals:
+            binaries = [p for p in installs if p.arch != "src"] if index.has_sources else installs
+            sets.append((binaries, package_ids(binaries), brs))
+        found = self._provider_graph().distances_many(sets) if sets else []
+        listed = time.perf_counter()
+        resolutions = []
+        for (_, ids, _), distance, (_, _, problems) in zip(sets, found, goals, strict=True):
+            order = np.argsort(index.ranks[ids])
+            nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
+            distances = tuple(d or None for d in distance[order].tolist())
+            resolutions.append(Resolution(True, problems, distances, nevras))
+        self.clock.distances_s += listed - started
+        self.clock.listing_s += time.perf_counter() - listed
+        return resolutions
 
     def _nevra(self, package: Package) -> Nevra:
-        """A package's NEVRA, memoized (hawkey builds each attribute anew on access)."""
-        nevra = self._nevras.get(package)
-        if nevra is None:
-            nevra = self._nevras[package] = Nevra.of(package)
-        return nevra
+        """A package's NEVRA (from the sack index: hawkey builds each attribute anew)."""
+        nevra = self._index().nevras[hash(package)]
+        return Nevra.of(package) if nevra is None else nevra
 
 
 def run_goal(

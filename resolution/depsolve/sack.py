@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import hawkey
+import numpy as np
+import numpy.typing as npt
 
 from resolution.repos import LocalRepo
 
@@ -108,6 +110,35 @@ def load_sack(local: LocalRepo, arch: str = DEFAULT_ARCH, *, build_cache: bool =
 def all_packages(sack: Sack) -> list[Package]:
     """Every binary package of the sack."""
     return [p for p in hawkey.Query(sack) if p.arch != "src"]
+
+
+@dataclass(frozen=True)
+class SackIndex:
+    """A sack's binaries by solvable id (hawkey hashes a package to its id): NEVRA, rank
+    in NEVRA order, and whether the sack holds source packages at all."""
+
+    size: int
+    nevras: list[Nevra | None]
+    ranks: npt.NDArray[np.int64]
+    has_sources: bool
+    by_nevra: dict[Nevra, Package]
+
+    @classmethod
+    def of(cls, sack: Sack) -> SackIndex:
+        """One pass over the sack (~0.1 s at 60k binaries)."""
+        everything = list(hawkey.Query(sack))
+        size = max(map(hash, everything), default=0) + 1
+        if size > 2 * len(everything) + 64:  # ids are dense in libsolv's pool
+            raise SackError("hawkey's package hash is not the libsolv solvable id")
+        # (NEVRA, id) pairs are unique, so sorting never compares the packages
+        named = sorted((Nevra.of(p), hash(p), p) for p in everything if p.arch != "src")
+        nevras: list[Nevra | None] = [None] * size
+        for nevra, identity, _ in named:
+            nevras[identity] = nevra
+        ranks = np.zeros(size, np.int64)
+        ranks[[identity for _, identity, _ in named]] = np.arange(len(named))
+        by_nevra = {nevra: package for nevra, _, package in named}
+        return cls(size, nevras, ranks, len(named) < len(everything), by_nevra)
 
 
 def nevra_index(sack: Sack) -> dict[Nevra, Package]:

@@ -19,14 +19,19 @@ _SELECT_IDS = """
 
 
 def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
-    """Get-or-create a Dependency row for each NEVRA: one INSERT ... ON CONFLICT, one SELECT.
+    """Get-or-create a Dependency row for each NEVRA: a SELECT, then for the NEVRAs it did
+    not find one INSERT ... ON CONFLICT and one SELECT.
 
-    Epochs are stored as integers (0 for none), so the unique index matches exactly.
+    Most of a chunk's NEVRAs have rows already (every earlier chunk and repo made them),
+    so the insert, which probes the unique index for every row it is given, gets only
+    the new ones.  Epochs are stored as integers (0 for none), so the index matches exactly.
     """
     wanted = sorted(set(nevras))
-    if not wanted:
-        return {}
-    columns = [list(column) for column in zip(*wanted, strict=True)]
+    found = known_dependency_ids(wanted)
+    missing = [n for n in wanted if n not in found]
+    if not missing:
+        return found
+    columns = [list(column) for column in zip(*missing, strict=True)]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -38,7 +43,8 @@ def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
             columns,
         )
         cursor.execute(_SELECT_IDS, columns)
-        return {Nevra(n, e, v, r, a): i for i, n, e, v, r, a in cursor.fetchall()}
+        found.update({Nevra(n, e, v, r, a): i for i, n, e, v, r, a in cursor.fetchall()})
+    return found
 
 
 def dependency_nevras(ids: Iterable[int]) -> dict[int, Nevra]:

@@ -10,6 +10,7 @@ in one transaction (``resolution.services.persist``).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -19,10 +20,11 @@ from django.conf import settings
 from packages.models import Collection, Package
 from resolution.depsolve import (
     DependencyChange,
-    Depsolver,
+    InstallSet,
     Nevra,
+    Request,
     Resolution,
-    dependency_changes,
+    changes_to,
     dependency_priority,
 )
 from resolution.models import PackageResolution
@@ -30,6 +32,7 @@ from resolution.services import inputs
 from resolution.services.baselines import baseline_keys
 from resolution.services.dependencies import dependency_nevras
 from resolution.services.inputs import RepoSource
+from resolution.services.phases import PhaseSeconds
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class ChunkOutcomes:
 
     outcomes: list[PackageOutcome]
     skipped: list[int]
+    seconds: PhaseSeconds = field(default_factory=PhaseSeconds)
 
 
 def eligible_packages(collection: Collection, *, unresolved_only: bool = False) -> list[int]:
@@ -92,6 +96,8 @@ def resolve_packages(
     ``reusable``: packages whose stored install set the run's triage found untouched by
     the repo change; they keep it (same inputs provided) and only get fresh distances.
     """
+    started = time.perf_counter()
+    seconds = PhaseSeconds()
     packages = list(
         Package.objects.filter(pk__in=package_ids, last_complete_build__isnull=False)
         .select_related("last_complete_build")
@@ -116,37 +122,36 @@ def resolve_packages(
     digests = inputs.InputsDigest(group)
     with inputs.solver_for(source) as solver:
         solver.prepare_files([*group, *(br for _, _, brs in work for br in brs)])
-        outcomes = []
+        clock = solver.clock.copy()
+        seconds.inputs = time.perf_counter() - started
+        requests = []
         for package, key, brs in work:
-            digest = digests.of(key, brs)
             previous = stored.get(package.id)
-            resolution = None
+            digest = digests.of(key, brs)
+            kept = None
             if previous is not None and previous.inputs_digest == digest:
-                resolution = _reuse(solver, previous, nevras, brs)
-            reused = resolution is not None
-            if resolution is None:
-                resolution = solver.resolve(brs, list(group))
-            outcomes.append(
-                PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
+                kept = _stored_set(previous, nevras)
+            requests.append((digest, Request(brs, list(group), kept)))
+        results = solver.resolve_many([request for _, request in requests])
+        outcomes = [
+            PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
+            for (package, _, _), (digest, _), (resolution, reused) in zip(
+                work, requests, results, strict=True
             )
+        ]
+        seconds.add_solver(clock, solver.clock)
+    started = time.perf_counter()
     _add_changes(outcomes, baseline_keys([o.package_id for o in outcomes]))
-    return ChunkOutcomes(outcomes, skipped)
+    seconds.changes = time.perf_counter() - started
+    return ChunkOutcomes(outcomes, skipped, seconds)
 
 
-def _reuse(
-    solver: Depsolver,
-    previous: PackageResolution,
-    nevras: dict[int, Nevra],
-    brs: Sequence[str],
-) -> Resolution | None:
-    """The stored install set with fresh distances; None when a member is not in the sack."""
+def _stored_set(previous: PackageResolution, nevras: dict[int, Nevra]) -> InstallSet | None:
+    """The stored install set as NEVRAs; None when a member's Dependency row is gone."""
     members = [nevras.get(i) for i in previous.install_set]
     if any(m is None for m in members):
         return None
-    try:
-        return solver.reuse(tuple(sorted(m for m in members if m is not None)), list(brs))
-    except KeyError:
-        return None
+    return tuple(sorted(m for m in members if m is not None))
 
 
 # --- changes --------------------------------------------------------------------------------
@@ -167,5 +172,5 @@ def _add_changes(
             continue
         outcome.baseline_build_id, keys = baseline
         prev = [nevras[i] for i in keys if i in nevras]
-        outcome.changes = dependency_changes(prev, outcome.resolution.dependencies)
+        outcome.changes = changes_to(prev, outcome.resolution.distance_by_nevra())
         outcome.priority = dependency_priority(outcome.changes, update)

@@ -140,6 +140,7 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
             [ids, [o.resolution.resolved for o in current], [o.priority for o in current]],
         )
     _replace_dependency_rows(repo_id, current)
+    # the state can only differ where ``resolved`` does; the rest are not sent anyway
     send_package_states_after_commit(
         [
             (
@@ -148,6 +149,7 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
                 _state(locked[o.package_id], o.resolution.resolved),
             )
             for o in current
+            if locked[o.package_id]["resolved"] != o.resolution.resolved
         ]
     )
     return PersistFigures(
@@ -159,8 +161,26 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
     )
 
 
+INSERT_UNAPPLIED = """
+    INSERT INTO unapplied_change (package_id, prev_dep_id, curr_dep_id, distance)
+    SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[])
+"""
+# install sets are ragged, so each travels as an array literal ("{3,17,42}") and is cast
+INSERT_RESOLUTIONS = """
+    INSERT INTO package_resolution
+        (package_id, repo_id, install_set, inputs_digest, last_build_id, baseline_build_id)
+    SELECT v.package_id, %s, v.install_set::int[], v.digest, v.last_build_id, v.baseline
+    FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[], %s::bigint[])
+        AS v(package_id, install_set, digest, last_build_id, baseline)
+"""
+
+
 def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -> None:
-    """Replace UnappliedChanges and stored install sets of the processed packages."""
+    """Replace UnappliedChanges and stored install sets of the processed packages.
+
+    One INSERT of unnested arrays per table: building a model instance per row and
+    preparing every install-set member through the ORM's field cost more than the solve.
+    """
     ids = [o.package_id for o in outcomes]
     wanted: set[Nevra] = set()
     for o in outcomes:
@@ -168,27 +188,39 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
         for change in o.changes:
             wanted.update(n for n in (change.prev, change.curr) if n is not None)
     dep_ids = dependency_ids(wanted)
-    UnappliedChange.objects.filter(package_id__in=ids).delete()
-    UnappliedChange.objects.bulk_create(
-        UnappliedChange(
-            package_id=o.package_id,
-            prev_dep_id=dep_ids[c.prev] if c.prev else None,
-            curr_dep_id=dep_ids[c.curr] if c.curr else None,
-            distance=c.distance,
+    changes = [
+        (
+            o.package_id,
+            dep_ids[c.prev] if c.prev else None,
+            dep_ids[c.curr] if c.curr else None,
+            c.distance,
         )
         for o in outcomes
         for c in o.changes
-    )
+    ]
+    stored = [o for o in outcomes if o.resolution.install_set is not None]
+    UnappliedChange.objects.filter(package_id__in=ids).delete()
     PackageResolution.objects.filter(package_id__in=ids).delete()
-    PackageResolution.objects.bulk_create(
-        PackageResolution(
-            package_id=o.package_id,
-            repo_id=repo_id,
-            install_set=sorted(dep_ids[n] for n in o.resolution.install_set),
-            inputs_digest=o.digest,
-            last_build_id=o.last_build_id,
-            baseline_build_id=o.baseline_build_id,
-        )
-        for o in outcomes
-        if o.resolution.install_set is not None
-    )
+    with connection.cursor() as cursor:
+        if changes:
+            columns = [list(column) for column in zip(*changes, strict=True)]
+            cursor.execute(INSERT_UNAPPLIED, columns)
+        if stored:
+            cursor.execute(INSERT_RESOLUTIONS, [repo_id, *_resolution_columns(stored, dep_ids)])
+
+
+def _resolution_columns(
+    outcomes: Sequence[PackageOutcome], dep_ids: dict[Nevra, int]
+) -> list[list[Any]]:
+    """The INSERT_RESOLUTIONS arrays; each install set as its sorted Dependency ids."""
+    install_sets = []
+    for o in outcomes:
+        members = sorted(map(dep_ids.__getitem__, o.resolution.install_set or ()))
+        install_sets.append("{" + ",".join(map(str, members)) + "}")
+    return [
+        [o.package_id for o in outcomes],
+        install_sets,
+        [o.digest for o in outcomes],
+        [o.last_build_id for o in outcomes],
+        [o.baseline_build_id for o in outcomes],
+    ]

@@ -34,6 +34,7 @@ from resolution.services.baselines import BASELINE_JOIN
 from resolution.services.inputs import RepoSource
 from resolution.services.outcomes import ChunkOutcomes, resolve_packages
 from resolution.services.persist import PersistFigures, persist_outcomes
+from resolution.services.phases import PhaseSeconds
 from resolution.services.triage import Triage, triage, without_jit
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,8 @@ class ChunkResult:
     run_complete: bool = False
     #: packages the chunk finished with (a triage chunk: those it did not pass on)
     settled: int = 0
+    #: where a solving chunk's time went (None for a triage chunk)
+    seconds: PhaseSeconds | None = None
 
 
 class _Stale(Exception):
@@ -233,18 +236,28 @@ def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue: bool = True) ->
         package_ids=chunk.package_ids,
         reusable=frozenset(chunk.reusable),
     )
+    seconds = outcomes.seconds
+    started = time.perf_counter()
     try:
         with transaction.atomic():
             _claim_chunk(chunk_id)
+            persisting = time.perf_counter()
             figures = persist_outcomes(repo_id=run.repo_id, outcomes=outcomes.outcomes)
+            seconds.persist = time.perf_counter() - persisting
             skipped = figures.skipped + len(outcomes.skipped)
             complete = _count_chunk(run.pk, figures, skipped)
             if complete and enqueue:
                 _enqueue_finish(run.pk)
     except _Stale:
         return ChunkResult(ran=False)
+    seconds.bookkeeping = time.perf_counter() - started - seconds.persist
+    log.info("Chunk %s: %d packages; %s", chunk_id, len(chunk.package_ids), seconds)
     return ChunkResult(
-        ran=True, figures=figures, run_complete=complete, settled=len(chunk.package_ids)
+        ran=True,
+        figures=figures,
+        run_complete=complete,
+        settled=len(chunk.package_ids),
+        seconds=seconds,
     )
 
 
@@ -431,6 +444,7 @@ def run_in_process(
     Chunks a triage chunk adds are run too; ``progress`` gets the packages each settled.
     """
     started = time.monotonic()
+    seconds = PhaseSeconds()
     while True:
         chunk = ResolutionChunk.objects.filter(run=run, done=False).order_by("id").first()
         if chunk is None:
@@ -438,8 +452,10 @@ def run_in_process(
         result = run_chunk(chunk_id=chunk.pk, sessions=sessions, enqueue=False)
         if not result.ran:  # superseded meanwhile
             break
+        seconds += result.seconds or PhaseSeconds()
         if progress is not None:
             progress(result.settled)
     finished = finish_run(run_id=run.pk)
     log.info("Run %s resolved in process in %.1f s", run.pk, time.monotonic() - started)
+    log.info("Run %s solving chunks, by phase: %s", run.pk, seconds)
     return finished or run
