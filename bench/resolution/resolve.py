@@ -59,6 +59,22 @@ class RunFigures:
     problems: int
     chunks: int
 
+    @classmethod
+    def of(cls, run: Any, started: float) -> RunFigures:
+        """The figures of a finished run row, timed from ``started`` (epoch seconds)."""
+        return cls(
+            run_id=run.pk,
+            kind=run.kind,
+            seconds=run.finished_at.timestamp() - started,
+            check_seconds=run.started_at.timestamp() - started,
+            packages=run.packages,
+            solved=run.solved,
+            reused=run.reused,
+            changed=run.changed,
+            problems=run.problems,
+            chunks=run.chunks_total,
+        )
+
 
 def _last_run_id() -> int:
     from resolution.models import ResolutionRun
@@ -98,18 +114,7 @@ def resolve_new_repo(repo_id: int, timeout: float) -> RunFigures:
     run = wait_for(f"the resolution of repo {repo_id}", lambda: _finished(after, repo_id), timeout)
     if run.state != "done":
         raise BenchError(f"the run of repo {repo_id} ended {run.state}")
-    return RunFigures(
-        run_id=run.pk,
-        kind=run.kind,
-        seconds=run.finished_at.timestamp() - started,
-        check_seconds=run.started_at.timestamp() - started,
-        packages=run.packages,
-        solved=run.solved,
-        reused=run.reused,
-        changed=run.changed,
-        problems=run.problems,
-        chunks=run.chunks_total,
-    )
+    return RunFigures.of(run, started)
 
 
 def run_command(stack: Stack, args: list[str], timeout: float) -> dict[str, float]:

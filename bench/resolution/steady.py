@@ -44,15 +44,4 @@ def steady_full_run(timeout: float) -> RunFigures:
     run = wait_for(f"the steady-state run {run_id}", lambda: _over(run_id), timeout)
     if run.state != "done":
         raise BenchError(f"the steady-state run {run.pk} ended {run.state}: {run.error}")
-    return RunFigures(
-        run_id=run.pk,
-        kind=run.kind,
-        seconds=run.finished_at.timestamp() - started,
-        check_seconds=run.started_at.timestamp() - started,
-        packages=run.packages,
-        solved=run.solved,
-        reused=run.reused,
-        changed=run.changed,
-        problems=run.problems,
-        chunks=run.chunks_total,
-    )
+    return RunFigures.of(run, started)
