@@ -7,17 +7,10 @@ each target was judged, never how long anything took.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import psycopg2
 import pytest
-from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[3]
-TIMEOUT = 900  # the whole run, on busy shared cores
+from tests.integration.bench.harness import bench_database, run_bench
+
 SOURCES = 200
 TARGETS = (
     "floor_ratio",
@@ -28,36 +21,14 @@ TARGETS = (
 )
 
 
-def _figures(stdout: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
-
-
 @pytest.fixture
 def database():
-    name = f"{settings.DATABASES['default']['TEST']['NAME'] or 'test_koschei'}_resolution"
-    yield name
-    conn = psycopg2.connect(host="127.0.0.1", user="koschei", dbname="postgres")
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        conn.close()
+    yield from bench_database("resolution")
 
 
 def test_the_resolution_bench_reports_every_step_shape_and_target(database):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOSCHEI_", "DJANGO_"))}
     args = ["--sources", str(SOURCES), "--changed", "10", "--database", database]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.resolution", *args, "--shape-sample", "50"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = _figures(done.stdout)
+    figures = run_bench("bench.resolution", *args, "--shape-sample", "50").figures
     assert figures["profile"] == "fedora"
     assert figures["steady_kind"] == "full"
     assert int(figures["steady_packages"]) == SOURCES

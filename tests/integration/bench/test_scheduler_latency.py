@@ -9,18 +9,13 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pika
 import pika.exceptions
-import psycopg2
 import pytest
-from django.conf import settings
 
-ROOT = Path(__file__).resolve().parents[3]
-TIMEOUT = 900  # the whole run, on busy shared cores
+from tests.integration.bench.harness import bench_database, run_bench
 
 
 def _broker_up() -> bool:
@@ -29,20 +24,6 @@ def _broker_up() -> bool:
     except OSError:
         return False
     return True
-
-
-def _figures(stdout: str) -> dict[str, str]:
-    return dict(line.split("=", 1) for line in stdout.splitlines() if "=" in line)
-
-
-def _drop(database: str) -> None:
-    conn = psycopg2.connect(host="127.0.0.1", user="koschei", dbname="postgres")
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    finally:
-        conn.close()
 
 
 def _queue_exists(name: str) -> bool:
@@ -76,26 +57,15 @@ def _processes_mentioning(*markers: bytes) -> list[int]:
 
 @pytest.fixture
 def database():
-    name = f"{settings.DATABASES['default']['TEST']['NAME'] or 'test_koschei'}_latency"
-    yield name
-    _drop(name)
+    yield from bench_database("latency")
 
 
 def test_the_latency_mode_runs_at_a_tiny_size_and_leaves_nothing_running(database):
     if not _broker_up():
         pytest.skip("no AMQP broker on 127.0.0.1:5672")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOSCHEI_", "DJANGO_"))}
     args = ["--latency", "--sources", "200", "--changed", "20", "--database", database]
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.scheduler", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    figures = _figures(done.stdout)
+    done = run_bench("bench.scheduler", *args)
+    figures = done.figures
     assert figures["sources"] == "200"
     assert figures["candidates_before"] == "0"
     assert int(figures["run_packages"]) > 0
