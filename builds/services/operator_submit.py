@@ -10,12 +10,12 @@ building.
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from builds.koji import KojiSessions
 from builds.models import Build, SubmissionClaim
-from builds.services.scheduler import SCHEDULER_LOCK, ClaimSettled, submit_claimed
+from builds.services.scheduler import ClaimSettled, lock_scheduling, submit_claimed
 from builds.services.submit import package_arches
 from koschei_site.errors import ServiceError
 from packages.models import Package
@@ -39,8 +39,7 @@ def refusal(package: Package) -> str:
 def _claim(package: Package, owner: str) -> bool:
     """Claim the package under the scheduler's lock unless it is building or claimed."""
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(SCHEDULER_LOCK))
+        lock_scheduling()
         busy = (
             Build.objects.filter(package=package, state=BuildState.RUNNING).exists()
             or SubmissionClaim.objects.filter(package=package).exists()

@@ -302,7 +302,8 @@ class Gates:
         return koji_load(hosts=self._hosts[key], all_arches=all_arches, arches=arches)
 
 
-def _lock() -> None:
+def lock_scheduling() -> None:
+    """Serialise with every scheduler until the transaction ends (must run inside one)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", list(SCHEDULER_LOCK))
 
@@ -314,7 +315,7 @@ def _still_a_candidate(package: Package) -> bool:
 def claim_package(package: Package) -> Claim:
     """Claim a package for submission, serialised with every other scheduler (committed)."""
     with transaction.atomic():
-        _lock()
+        lock_scheduling()
         if busy_builds() >= max_builds():
             return Claim.FULL
         if not _still_a_candidate(package):
@@ -383,7 +384,7 @@ def persist_skip(package: Package, reason: SkipReason) -> None:
     schedulers skipping it at once take the penalty off once.
     """
     with transaction.atomic():
-        _lock()
+        lock_scheduling()
         if _still_a_candidate(package):
             Package.objects.filter(pk=package.pk).update(
                 scheduler_skip_reason=reason, manual_priority=F("manual_priority") - SKIP_PENALTY
