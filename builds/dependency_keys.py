@@ -8,6 +8,8 @@ import struct
 import zlib
 from collections.abc import Iterable
 
+import numpy as np
+
 MAX_DELTA = 2**32 - 1
 
 
@@ -32,10 +34,7 @@ def decode_keys(data: bytes | memoryview | None) -> list[int]:
         raise ValueError(f"corrupt dependency keys: {exc}") from exc
     if len(raw) % 4:
         raise ValueError("corrupt dependency keys: length is not a multiple of 4")
-    ids, total = [], 0
-    for (delta,) in struct.iter_unpack(">I", raw):
-        if delta == 0:
-            raise ValueError("corrupt dependency keys: a zero delta (duplicate id)")
-        total += delta
-        ids.append(total)
-    return ids
+    deltas = np.frombuffer(raw, dtype=">u4")
+    if not deltas.all():
+        raise ValueError("corrupt dependency keys: a zero delta (duplicate id)")
+    return np.cumsum(deltas, dtype=np.int64).tolist()

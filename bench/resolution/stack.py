@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import secrets
 import select
 import subprocess
 import sys
@@ -193,7 +194,10 @@ class Stack:
 def django_env(
     workdir: Path, database: str, hub_url: str, *, scheduler: bool = False
 ) -> dict[str, str]:
-    """The environment of every project process of the run (and of this one)."""
+    """The environment of every project process of the run (and of this one): production
+    settings (``KOSCHEI_DEBUG`` off, a secret key of the run's own), as a deployment runs
+    them.  With DEBUG on, Django keeps the text of every query in each process (up to
+    9,000 of them: tens of MB of install-set arrays), which inflates the memory figures."""
     config = workdir / "koschei.cfg"
     write_config(config, hub_url, workdir / "cache", scheduler=scheduler)
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOSCHEI_")}
@@ -201,7 +205,9 @@ def django_env(
         {
             "KOSCHEI_CONFIG": str(config),
             "KOSCHEI_DATABASE_URL": database_url(database),
-            "KOSCHEI_DEBUG": "1",
+            "KOSCHEI_DEBUG": "0",
+            "KOSCHEI_SECRET_KEY": secrets.token_urlsafe(48),
+            "KOSCHEI_ALLOWED_HOSTS": "127.0.0.1",
             "KOSCHEI_LOG_LEVEL": "WARNING",
             "DJANGO_SETTINGS_MODULE": "koschei_site.settings",
             "PYTHONPATH": str(ROOT),

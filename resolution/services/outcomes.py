@@ -30,7 +30,7 @@ from resolution.depsolve import (
 from resolution.models import PackageResolution
 from resolution.services import inputs
 from resolution.services.baselines import baseline_keys
-from resolution.services.dependencies import dependency_nevras
+from resolution.services.dependencies import dependency_ids, dependency_nevras
 from resolution.services.inputs import RepoSource
 from resolution.services.phases import PhaseSeconds
 
@@ -160,17 +160,34 @@ def _stored_set(previous: PackageResolution, nevras: dict[int, Nevra]) -> Instal
 def _add_changes(
     outcomes: list[PackageOutcome], baselines: dict[int, tuple[int, list[int]]]
 ) -> None:
-    """Fill in each resolved outcome's baseline, changes and dependency priority."""
-    wanted = {o.package_id for o in outcomes if o.resolution.resolved}
-    nevras = dependency_nevras(
-        i for pid, (_, keys) in baselines.items() if pid in wanted for i in keys
-    )
-    update = float(settings.KOSCHEI["priorities"]["package_update"])
-    for outcome in outcomes:
+    """Fill in each resolved outcome's baseline, changes and dependency priority.
+
+    Install sets are compared with their baselines as Dependency ids (every resolved set
+    gets its ids here, before the persisting transaction, which then finds them known):
+    a set equal to its baseline has no changes, and only the baseline members that left
+    are read back as NEVRAs.
+    """
+    resolved = [o for o in outcomes if o.resolution.resolved]
+    ids = dependency_ids(n for o in resolved for n in o.resolution.install_set or ())
+    current: dict[int, dict[int, Nevra]] = {}
+    gone: set[int] = set()
+    for outcome in resolved:
         baseline = baselines.get(outcome.package_id)
-        if not outcome.resolution.resolved or not baseline:
+        if not baseline:
             continue
-        outcome.baseline_build_id, keys = baseline
-        prev = [nevras[i] for i in keys if i in nevras]
+        members = current[outcome.package_id] = {
+            ids[n]: n for n in outcome.resolution.install_set or ()
+        }
+        gone.update(i for i in baseline[1] if i not in members)
+    nevras = dependency_nevras(gone)
+    update = float(settings.KOSCHEI["priorities"]["package_update"])
+    for outcome in resolved:
+        if outcome.package_id not in current:
+            continue
+        now = current[outcome.package_id]
+        outcome.baseline_build_id, keys = baselines[outcome.package_id]
+        if len(keys) == len(now) and all(i in now for i in keys):
+            continue  # the same buildroot: no changes
+        prev = [now[i] if i in now else nevras[i] for i in keys if i in now or i in nevras]
         outcome.changes = changes_to(prev, outcome.resolution.distance_by_nevra())
         outcome.priority = dependency_priority(outcome.changes, update)
