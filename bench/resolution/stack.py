@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import secrets
 import select
 import subprocess
@@ -21,12 +20,13 @@ from typing import Any
 import psycopg2
 
 from bench.resolution.data import ROOT
-from bench.resolution.procs import Processes
+from bench.resolution.procs import Processes, peak_kib
 from bench.resolution.report import BenchError, note
 
 DB_HOST = "127.0.0.1"
 DB_USER = "koschei"
 KOJISIM_START_TIMEOUT = 600.0
+WORKERS_START_TIMEOUT = 120.0
 
 
 def recreate_database(name: str) -> str:
@@ -90,21 +90,35 @@ class Command:
     peak_rss_mb: int
 
 
-def _wait(
-    process: subprocess.Popen[str], timeout: float, name: str
-) -> tuple[int, resource.struct_rusage]:
-    """Reap ``process`` with wait4 (for its own resource usage), killing it after ``timeout``."""
+def _wait(process: subprocess.Popen[str], timeout: float, name: str) -> tuple[int, int]:
+    """Reap ``process``, killing it after ``timeout``; its exit status and peak resident
+    memory in KiB.
+
+    The peak is the child's own ``VmHWM``, sampled while it runs.  The kernel's
+    ``ru_maxrss`` of a child is no use here: exec records the high-water mark of the
+    memory the child had before it (a fork, or a vfork of this harness), so it reports
+    the harness's peak whenever that is larger.  Samples count once the child runs the
+    command (its command line names it), not while it is still the forked harness.
+    """
     deadline = time.monotonic() + timeout
+    peak = 0
     while True:
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            process.returncode = os.waitstatus_to_exitcode(status)
-            return process.returncode, usage
+        if _runs_command(process.pid):
+            peak = max(peak, peak_kib(process.pid) or 0)
+        if process.poll() is not None:
+            return process.returncode, peak
         if time.monotonic() > deadline:
             process.kill()
             process.wait()
             raise BenchError(f"{name} timed out after {timeout:.0f} s")
         time.sleep(0.01)
+
+
+def _runs_command(pid: int) -> bool:
+    try:
+        return b"manage.py" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -130,13 +144,13 @@ class Stack:
             process = subprocess.Popen(  # noqa: S603
                 cmd, cwd=ROOT, env=self.env, stdout=out, stderr=handle, text=True
             )
-            status, usage = _wait(process, timeout, f"manage.py {args[0]}")
+            status, peak = _wait(process, timeout, f"manage.py {args[0]}")
             seconds = time.monotonic() - started
             out.seek(0)
             stdout = out.read()
         if status != 0:
             raise BenchError(f"manage.py {args[0]} failed ({status}); see {log}")
-        return Command(stdout, seconds, usage.ru_maxrss // 1024)
+        return Command(stdout, seconds, peak // 1024)
 
     def start_kojisim(self, repo: Path, extra: Sequence[str] = ()) -> tuple[str, float]:
         """kojisim serving ``repo`` on a free loopback port, frozen clock (nothing happens
@@ -188,7 +202,19 @@ class Stack:
         env = {**self.env, "KOSCHEI_WORKERS": str(workers), "KOSCHEI_LOG_LEVEL": "INFO"}
         cmd = [sys.executable, str(ROOT / "manage.py"), "qcluster"]
         note(f"starting qcluster with {workers} workers")
-        return self.procs.start("workers", cmd, env, stdout=None)
+        log = self.workdir / "workers.log"
+        logged = log.stat().st_size if log.exists() else 0
+        process = self.procs.start("workers", cmd, env, stdout=None)
+        # a service's workers are up long before a repo comes: the figures start once the
+        # cluster says it runs, not while Python and Django start
+        deadline = time.monotonic() + WORKERS_START_TIMEOUT
+        while time.monotonic() < deadline and process.poll() is None:
+            with open(log, "rb") as handle:
+                handle.seek(logged)
+                if b"] running." in handle.read():
+                    return process
+            time.sleep(0.05)
+        raise BenchError(f"the qcluster did not start; see {log}")
 
 
 def django_env(

@@ -215,6 +215,18 @@ class Depsolver:
         self._by_dep: dict[str, _Providers] = {}
         self._supplementing: list[tuple[Package, list[str]]] | None = None
 
+    def forget_memos(self) -> None:
+        """Drop everything memoized about the sack (selectors, file index, provider graph,
+        sack index); the sack stays, and the memos are made again when next needed."""
+        self._matches.clear()
+        self._sack_index = None
+        self._graph = None
+        self._files.clear()
+        self._file_dirs.clear()
+        self._reachable.clear()
+        self._by_dep.clear()
+        self._supplementing = None
+
     # -- file BuildRequires -----------------------------------------------------------------
 
     def prepare_files(self, deps: Iterable[str], *, min_paths: int = FILE_INDEX_MIN_PATHS) -> None:

@@ -132,9 +132,13 @@ class SolverCache:
         solver = self._kept.get(key)
         if solver is None:
             # make room first: a sack of a large repo is ~100 MB, and loading the next one
-            # on top of every kept one slows the load and raises the process's peak memory
+            # on top of every kept one slows the load and raises the process's peak memory;
+            # the ones kept lose their memos (as much again after a run), which a new
+            # repo's run does not need (its triage only diffs the previous sack)
             while len(self._kept) >= self.capacity:
                 self._kept.popitem(last=False)
+            for kept in self._kept.values():
+                kept.forget_memos()
             with local_repo(source) as local:
                 sack = _load(local, config["resolve_for_arch"], build_cache=build_cache)
                 solver = Depsolver(sack, ignore_weak_deps=weak)

@@ -134,6 +134,19 @@ def test_one_batch_gives_each_package_what_it_gets_alone(
             assert rows == expected(alone, goal.installs, brs)
 
 
+def test_forgetting_the_memos_changes_no_result(
+    generated: tuple[Any, list[str], list[list[str]]],
+) -> None:
+    sack, group, requires = generated
+    solver = Depsolver(sack)
+    first = solver.resolve_many([Request(brs, group) for brs in requires[:200]])
+    solver.forget_memos()
+    assert solver._matches == {} and solver._graph is None and solver._sack_index is None
+    # in the other order: memos made by other packages first
+    again = solver.resolve_many([Request(brs, group) for brs in requires[199::-1]])
+    assert again[::-1] == first
+
+
 def test_a_stored_install_set_is_reused_unless_a_member_left_the_sack(tiny: Any) -> None:
     solver = Depsolver(tiny)
     fresh = solver.resolve(["app"], ["bash"])

@@ -254,3 +254,18 @@ def test_a_package_tracked_since_the_last_repo_is_solved_by_the_triage(f42, koji
     assert package("qux").pk in run.chunks.get(triage=True).package_ids
     assert run.state == RunState.DONE and run.solved == 1 and run.reused == run.packages - 1
     assert stored_repos()["qux"] == repo and package("qux").resolved is True
+
+
+def test_loading_a_new_sack_drops_the_memos_of_the_kept_one(f42, koji_hub):
+    tasks.check_new_repos()
+    first = RepoSource(collection(), last_run().repo_id, sessions())
+    group = last_run().build_group
+    inputs.solver_cache.clear()
+    with inputs.solver_for(first) as old:
+        before = old.resolve(["foo"], group)
+        assert old._matches and old._sack_index is not None
+    with inputs.solver_for(first.at(new_repo(koji_hub))) as new:
+        assert new is not old and new.resolve(["foo"], group).resolved
+    assert not old._matches and old._sack_index is None  # kept, without its memos
+    with inputs.solver_for(first) as again:
+        assert again is old and again.resolve(["foo"], group) == before
