@@ -49,6 +49,8 @@ class PackageOutcome:
     changes: list[DependencyChange] = field(default_factory=list)
     priority: int = 0
     baseline_build_id: int | None = None
+    #: the install set (or a failure's candidates) as sorted Dependency ids
+    install_ids: list[int] | None = None
 
 
 @dataclass
@@ -107,7 +109,8 @@ def resolve_packages(
     requires = inputs.build_requires(
         source.collection, [s for s in srpms.values() if s is not None], source.sessions
     )
-    skipped = [pid for pid in package_ids if pid not in {p.id for p in packages}]
+    found = {p.id for p in packages}
+    skipped = [pid for pid in package_ids if pid not in found]
     work: list[tuple[Package, str, list[str]]] = []
     for package in packages:
         srpm = srpms[package.id]
@@ -160,28 +163,28 @@ def _stored_set(previous: PackageResolution, nevras: dict[int, Nevra]) -> Instal
 def _add_changes(
     outcomes: list[PackageOutcome], baselines: dict[int, tuple[int, list[int]]]
 ) -> None:
-    """Fill in each resolved outcome's baseline, changes and dependency priority.
+    """Fill in each outcome's install set as Dependency ids and each resolved one's
+    baseline, changes and dependency priority.
 
-    Install sets are compared with their baselines as Dependency ids (every resolved set
-    gets its ids here, before the persisting transaction, which then finds them known):
-    a set equal to its baseline has no changes, and only the baseline members that left
-    are read back as NEVRAs.
+    The ids are got (rows made for new NEVRAs) here, before the persisting transaction.
+    Install sets are compared with their baselines as ids: a set equal to its baseline
+    has no changes, and only the baseline members that left are read back as NEVRAs.
     """
-    resolved = [o for o in outcomes if o.resolution.resolved]
-    ids = dependency_ids(n for o in resolved for n in o.resolution.install_set or ())
+    ids = dependency_ids(n for o in outcomes for n in o.resolution.install_set or ())
     current: dict[int, dict[int, Nevra]] = {}
     gone: set[int] = set()
-    for outcome in resolved:
+    for outcome in outcomes:
+        members = {ids[n]: n for n in outcome.resolution.install_set or ()}
+        if outcome.resolution.install_set is not None:
+            outcome.install_ids = sorted(members)
         baseline = baselines.get(outcome.package_id)
-        if not baseline:
+        if not outcome.resolution.resolved or not baseline:
             continue
-        members = current[outcome.package_id] = {
-            ids[n]: n for n in outcome.resolution.install_set or ()
-        }
+        current[outcome.package_id] = members
         gone.update(i for i in baseline[1] if i not in members)
     nevras = dependency_nevras(gone)
     update = float(settings.KOSCHEI["priorities"]["package_update"])
-    for outcome in resolved:
+    for outcome in outcomes:
         if outcome.package_id not in current:
             continue
         now = current[outcome.package_id]

@@ -184,7 +184,8 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
     ids = [o.package_id for o in outcomes]
     wanted: set[Nevra] = set()
     for o in outcomes:
-        wanted.update(o.resolution.install_set or ())
+        if o.install_ids is None:
+            wanted.update(o.resolution.install_set or ())
         for change in o.changes:
             wanted.update(n for n in (change.prev, change.curr) if n is not None)
     dep_ids = dependency_ids(wanted)
@@ -215,7 +216,9 @@ def _resolution_columns(
     """The INSERT_RESOLUTIONS arrays; each install set as its sorted Dependency ids."""
     install_sets = []
     for o in outcomes:
-        members = sorted(map(dep_ids.__getitem__, o.resolution.install_set or ()))
+        members = o.install_ids
+        if members is None:
+            members = sorted(map(dep_ids.__getitem__, o.resolution.install_set or ()))
         install_sets.append("{" + ",".join(map(str, members)) + "}")
     return [
         [o.package_id for o in outcomes],
