@@ -184,8 +184,6 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
     ids = [o.package_id for o in outcomes]
     wanted: set[Nevra] = set()
     for o in outcomes:
-        if o.install_ids is None:
-            wanted.update(o.resolution.install_set or ())
         for change in o.changes:
             wanted.update(n for n in (change.prev, change.curr) if n is not None)
     dep_ids = dependency_ids(wanted)
@@ -199,7 +197,8 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
         for o in outcomes
         for c in o.changes
     ]
-    stored = [o for o in outcomes if o.resolution.install_set is not None]
+    # install_ids is set (by resolve_packages) exactly for the outcomes with an install set
+    stored = [o for o in outcomes if o.install_ids is not None]
     UnappliedChange.objects.filter(package_id__in=ids).delete()
     PackageResolution.objects.filter(package_id__in=ids).delete()
     with connection.cursor() as cursor:
@@ -207,19 +206,14 @@ def _replace_dependency_rows(repo_id: int, outcomes: Sequence[PackageOutcome]) -
             columns = [list(column) for column in zip(*changes, strict=True)]
             cursor.execute(INSERT_UNAPPLIED, columns)
         if stored:
-            cursor.execute(INSERT_RESOLUTIONS, [repo_id, *_resolution_columns(stored, dep_ids)])
+            cursor.execute(INSERT_RESOLUTIONS, [repo_id, *_resolution_columns(stored)])
 
 
-def _resolution_columns(
-    outcomes: Sequence[PackageOutcome], dep_ids: dict[Nevra, int]
-) -> list[list[Any]]:
+def _resolution_columns(outcomes: Sequence[PackageOutcome]) -> list[list[Any]]:
     """The INSERT_RESOLUTIONS arrays; each install set as its sorted Dependency ids."""
     install_sets = []
     for o in outcomes:
-        members = o.install_ids
-        if members is None:
-            members = sorted(map(dep_ids.__getitem__, o.resolution.install_set or ()))
-        install_sets.append("{" + ",".join(map(str, members)) + "}")
+        install_sets.append("{" + ",".join(map(str, o.install_ids or ())) + "}")
     return [
         [o.package_id for o in outcomes],
         install_sets,
