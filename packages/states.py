@@ -48,6 +48,23 @@ class LogEnvironment(models.TextChoices):
     FRONTEND = "frontend"
 
 
+def package_state(
+    *, blocked: bool, tracked: bool, resolved: bool | None, last_complete_build_state: int | None
+) -> str:
+    """ok / failing / unresolved / blocked / untracked / unknown (first rule wins)."""
+    if blocked:
+        return PackageState.BLOCKED
+    if not tracked:
+        return PackageState.UNTRACKED
+    if resolved is False:
+        return PackageState.UNRESOLVED
+    if last_complete_build_state == BuildState.COMPLETE:
+        return PackageState.OK
+    if last_complete_build_state == BuildState.FAILED:
+        return PackageState.FAILING
+    return PackageState.UNKNOWN
+
+
 MSG_STATES = frozenset({PackageState.OK, PackageState.FAILING, PackageState.UNRESOLVED})
 
 

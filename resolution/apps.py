@@ -7,7 +7,7 @@ class ResolutionConfig(AppConfig):
     name = "resolution"
 
     def ready(self) -> None:
-        from builds.signals import collection_copied
+        from builds.signals import collection_copied, srpms_registered
         from packages.signals import dependency_changes_obsolete
         from resolution import receivers
 
@@ -16,4 +16,7 @@ class ResolutionConfig(AppConfig):
         )
         collection_copied.connect(
             receivers.copy_resolution_history, dispatch_uid="resolution.copy_history"
+        )
+        srpms_registered.connect(
+            receivers.fetch_build_requires, dispatch_uid="resolution.fetch_build_requires"
         )

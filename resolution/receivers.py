@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import connection
 
+from builds.koji import KojiSessions
+from koschei_site.errors import ExternalError
+from packages.models import Collection
 from resolution.models import UnappliedChange
+from resolution.services import inputs
+
+log = logging.getLogger(__name__)
 
 # Run in the copying transaction, after builds copied its rows into copy_build_map.
 HISTORY_COPY_STEPS = (
@@ -43,3 +51,21 @@ def copy_resolution_history(*, source_id: int, target_id: int, minimal: bool, **
     with connection.cursor() as cursor:
         for statement in HISTORY_COPY_STEPS:
             cursor.execute(statement, {"old": source_id, "new": target_id})
+
+
+def fetch_build_requires(
+    *,
+    collection: Collection,
+    srpms: Sequence[Mapping[str, Any]],
+    sessions: KojiSessions,
+    **_: Any,
+) -> None:
+    """Read the BuildRequires of newly registered SRPMs from Koji into ``srpm_requires``
+    now, so that resolving the packages later makes no Koji call.  A Koji failure is only
+    logged: whatever is still missing then is fetched when it is needed."""
+    try:
+        inputs.build_requires(collection, srpms, sessions)
+    except ExternalError as exc:
+        log.warning(
+            "BuildRequires of %d new SRPMs of %s not fetched: %s", len(srpms), collection.name, exc
+        )

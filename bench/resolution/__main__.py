@@ -1,15 +1,15 @@
 """``python -m bench.resolution [--sources N [--profile P] | --repo DIR [--snapshot-b DIR2]]``
 
 Cold, end to end: kojisim serves the data; the project's create-collection,
-refresh-packages, add-pkg (every package) and refresh-builds ingest it into a fresh
-database; fresh django-q2 workers resolve the new repo (librepo download, BuildRequires
-from Koji, sack, resolution, PostgreSQL); the ingested builds are resolved and the repo
-settled, then resolved again in full by the workers (the steady state); kojisim moves
-to the second snapshot and the incremental resolution is timed and compared with a forced
-full one; a bare hawkey goal per package on one core gives the floor, and a sample of
-resolutions the data's shape.  Figures go to stdout as ``name=value`` lines, progress to
-stderr.  Exit status 0 whatever the figures say (it reports, it does not assert); 1 when
-the run itself broke.
+refresh-packages, add-pkg (every package) and refresh-builds (which reads the SRPMs'
+BuildRequires from Koji) ingest it into a fresh database; fresh django-q2 workers
+resolve the new repo (librepo download, sack, resolution, PostgreSQL); the ingested
+builds are resolved and the repo settled, then resolved again in full by the workers
+(the steady state); kojisim moves to the second snapshot and the incremental resolution
+is timed and compared with a forced full one; a bare hawkey goal per package on one core
+gives the floor, and a sample of resolutions the data's shape. Figures go to stdout as
+``name=value`` lines, progress to stderr. Exit status 0 whatever the figures say (it
+reports, it does not assert); 1 when the run itself broke.
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ def full_step(ctx: Context, workers: int) -> None:
     figure("full_chunks", run.chunks)
     peaks = rss.largest_mb(ctx.args.workers)
     ctx.keep("peak_rss_mb", max(peaks, default=0))
+    keep_phases(ctx, "full", run.run_id)
     figure("peak_rss_mb_workers", ",".join(map(str, peaks)))
 
 
@@ -196,6 +197,16 @@ def steady_step(ctx: Context, workers: int) -> None:
     figure("steady_changed", run.changed)
     figure("steady_pkgs_per_s", run.packages / run.seconds if run.seconds else None)
     ctx.keep("steady_peak_rss_mb", max(rss.largest_mb(1), default=0))
+    keep_phases(ctx, "steady", run.run_id)
+
+
+def keep_phases(ctx: Context, prefix: str, run_id: int) -> None:
+    """The run's seconds by phase (summed over its chunks), from the workers' log."""
+    from bench.resolution.chunk_log import STORING_SHARE, print_phases, run_phases
+
+    share = print_phases(prefix, run_phases(ctx.stack.workdir / "workers.log", run_id))
+    if share is not None:
+        ctx.known[f"{prefix}_{STORING_SHARE}"] = share
 
 
 def unresolved_packages() -> int:

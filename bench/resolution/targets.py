@@ -22,6 +22,9 @@ PEAK_RSS_WORKERS_MB = 300
 WORKER_PEAKS = ("peak_rss_mb", "steady_peak_rss_mb", "peak_rss_mb_after_incremental")
 #: ``resolve-repo --full`` in one process, peak resident memory, MiB
 PEAK_RSS_FULL_IN_PROCESS_MB = 400
+#: changes, persisting and chunk bookkeeping over the solving time, in the full runs
+AFTER_SOLVE_SHARE = 0.2
+AFTER_SOLVE_SHARES = ("full_after_solve_share", "steady_after_solve_share")
 
 
 def verdicts(known: Mapping[str, float]) -> dict[str, bool]:
@@ -43,6 +46,9 @@ def verdicts(known: Mapping[str, float]) -> dict[str, bool]:
         met["peak_rss_full_in_process"] = (
             known["full_rerun_peak_rss_mb"] < PEAK_RSS_FULL_IN_PROCESS_MB
         )
+    shares = [known[name] for name in AFTER_SOLVE_SHARES if name in known]
+    if shares:
+        met["after_solve"] = max(shares) < AFTER_SOLVE_SHARE
     return met
 
 

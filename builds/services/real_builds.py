@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from builds.koji import KojiSessions
 from builds.models import Build, KojiTask
 from builds.services.noise import release_backoff
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, koji_task_rows
+from builds.signals import srpms_registered
 from packages.evr import compare_evr
 from packages.models import Collection, Package
 from packages.signals import send_dependency_changes_obsolete
@@ -55,6 +57,7 @@ def register_real_builds(
     dropped); then, per chunk, the packages are locked in id order, builds already
     registered (a concurrent run) are dropped, and the rest are inserted in bulk.  Only
     the packages that really got a build lose their priority data (spec 8.12 fixed).
+    Once inserted, ``srpms_registered`` names the SRPMs of the complete builds.
     """
     session = sessions.reading(collection)
     chunk = int(settings.KOSCHEI.get("real_builds_insert_chunk") or 50)
@@ -73,10 +76,37 @@ def register_real_builds(
             if tree is not None and tree.repo_id is not None
         ]
         inserted += _insert_real_builds(ready)
+    _announce_srpms(collection, [b for b in inserted if b.state == BuildState.COMPLETE], sessions)
     logger.info(
         "register_real_builds %s: %s of %s registered", collection.name, len(inserted), len(infos)
     )
     return inserted
+
+
+def _announce_srpms(
+    collection: Collection, builds: Sequence[Build], sessions: KojiSessions
+) -> None:
+    """Send ``srpms_registered`` for the builds' SRPMs once the caller's transaction (if
+    any) commits."""
+    if not builds:
+        return
+    names = dict(
+        Package.objects.filter(pk__in={b.package_id for b in builds}).values_list("pk", "name")
+    )
+    srpms = [
+        {"name": names[b.package_id], "version": b.version, "release": b.release, "arch": "src"}
+        for b in builds
+    ]
+    transaction.on_commit(
+        functools.partial(
+            srpms_registered.send,
+            sender=Build,
+            collection=collection,
+            srpms=srpms,
+            sessions=sessions,
+        ),
+        robust=True,
+    )
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from django.utils import timezone
 from packages.models.collections import Collection
 from packages.models.groups import PackageGroupRelation
 from packages.priority import MIN_HOURS, TIME_PRIORITY_FLOOR, TimeCurve
-from packages.states import BuildState, PackageState, SkipReason, msg_state
+from packages.states import BuildState, PackageState, SkipReason, msg_state, package_state
 
 
 class BasePackage(models.Model):
@@ -282,17 +282,12 @@ class Package(models.Model):
     @property
     def state_string(self) -> str:
         """ok / failing / unresolved / blocked / untracked / unknown (first rule wins)."""
-        if self.blocked:
-            return PackageState.BLOCKED
-        if not self.tracked:
-            return PackageState.UNTRACKED
-        if self.resolved is False:
-            return PackageState.UNRESOLVED
-        if self.last_complete_build_state == BuildState.COMPLETE:
-            return PackageState.OK
-        if self.last_complete_build_state == BuildState.FAILED:
-            return PackageState.FAILING
-        return PackageState.UNKNOWN
+        return package_state(
+            blocked=self.blocked,
+            tracked=self.tracked,
+            resolved=self.resolved,
+            last_complete_build_state=self.last_complete_build_state,
+        )
 
     @property
     def state_display(self) -> str:

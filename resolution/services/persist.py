@@ -18,12 +18,11 @@ from typing import Any
 
 from django.db import connection
 
-from packages.models import Package
 from packages.signals import send_package_states_after_commit
+from packages.states import msg_state, package_state
 from resolution.depsolve import Nevra, canonical_problems
 from resolution.models import (
     PackageResolution,
-    ResolutionChange,
     ResolutionProblem,
     UnappliedChange,
 )
@@ -59,17 +58,19 @@ UPDATE_PACKAGES = """
     UPDATE package p SET resolved = v.resolved, dependency_priority = v.priority
     FROM unnest(%s::int[], %s::bool[], %s::int[]) AS v(id, resolved, priority)
     WHERE p.id = v.id
+      AND (p.resolved IS DISTINCT FROM v.resolved OR p.dependency_priority <> v.priority)
 """
 
 
 def _state(row: dict[str, Any], resolved: bool | None) -> str:
-    package = Package(
-        tracked=row["tracked"],
-        blocked=row["blocked"],
-        resolved=resolved,
-        last_complete_build_state=row["last_complete_build_state"],
+    return msg_state(
+        package_state(
+            blocked=row["blocked"],
+            tracked=row["tracked"],
+            resolved=resolved,
+            last_complete_build_state=row["last_complete_build_state"],
+        )
     )
-    return package.msg_state_string
 
 
 def _lock(package_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -123,18 +124,8 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         for o in current
         if _needs_change_row(last.get(o.package_id), o.resolution.resolved, problems[o.package_id])
     ]
-    rows = ResolutionChange.objects.bulk_create(
-        [
-            ResolutionChange(package_id=o.package_id, resolved=o.resolution.resolved)
-            for o in new_changes
-        ]
-    )
-    ResolutionProblem.objects.bulk_create(
-        ResolutionProblem(resolution_id=row.pk, problem=text)
-        for row, o in zip(rows, new_changes, strict=True)
-        for text in problems[o.package_id]
-    )
     with connection.cursor() as cursor:
+        _insert_changes(cursor, new_changes, problems)
         cursor.execute(
             UPDATE_PACKAGES,
             [ids, [o.resolution.resolved for o in current], [o.priority for o in current]],
@@ -159,6 +150,38 @@ def persist_outcomes(*, repo_id: int, outcomes: Sequence[PackageOutcome]) -> Per
         problems=sum(not o.resolution.resolved for o in current),
         reused=sum(o.reused for o in current),
     )
+
+
+INSERT_CHANGES = """
+    INSERT INTO resolution_change (package_id, resolved)
+    SELECT package_id, resolved
+    FROM unnest(%s::bigint[], %s::bool[]) WITH ORDINALITY AS v(package_id, resolved, n)
+    ORDER BY n
+    RETURNING package_id, id
+"""
+INSERT_PROBLEMS = """
+    INSERT INTO resolution_problem (resolution_id, problem)
+    SELECT resolution_id, problem
+    FROM unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS v(resolution_id, problem, n)
+    ORDER BY n
+"""
+
+
+def _insert_changes(
+    cursor: Any, outcomes: Sequence[PackageOutcome], problems: dict[int, list[str]]
+) -> None:
+    """One ResolutionChange per outcome (one per package) and its problems, rows in
+    order, in two statements."""
+    if not outcomes:
+        return
+    cursor.execute(
+        INSERT_CHANGES,
+        [[o.package_id for o in outcomes], [o.resolution.resolved for o in outcomes]],
+    )
+    change_ids = dict(cursor.fetchall())
+    pairs = [(change_ids[o.package_id], text) for o in outcomes for text in problems[o.package_id]]
+    if pairs:
+        cursor.execute(INSERT_PROBLEMS, [list(column) for column in zip(*pairs, strict=True)])
 
 
 INSERT_UNAPPLIED = """

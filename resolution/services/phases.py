@@ -36,7 +36,22 @@ class PhaseSeconds:
 
     def after_solve(self) -> float:
         """Everything after the solve: distances, listing, changes, persisting, bookkeeping."""
-        return self.distances + self.listing + self.changes + self.persist + self.bookkeeping
+        return self.distances + self.listing + self.storing()
+
+    def storing(self) -> float:
+        """What the chunk does with its results: changes, persisting and bookkeeping."""
+        return self.changes + self.persist + self.bookkeeping
+
+    @classmethod
+    def parse(cls, text: str) -> PhaseSeconds:
+        """The phases as ``str`` writes them (phases it does not name stay 0)."""
+        seconds = cls()
+        names = {f.name for f in fields(cls)}
+        for part in text.split(","):
+            name, _, value = part.strip().partition(" ")
+            if name in names:
+                setattr(seconds, name, float(value.removesuffix(" s")))
+        return seconds
 
     def __str__(self) -> str:
         parts = [f"{f.name} {getattr(self, f.name):.3f} s" for f in fields(self)]

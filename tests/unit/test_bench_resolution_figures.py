@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from bench.resolution.chunk_log import CHUNK_LINE, print_phases
 from bench.resolution.data import GeneratorArgs
 from bench.resolution.shape import quantile, spread, summarize
 from bench.resolution.targets import report_targets, verdicts
+from resolution.services.phases import PhaseSeconds
 
 MET = {
     "floor_ratio": 0.7,
@@ -17,6 +19,8 @@ MET = {
     "steady_peak_rss_mb": 250,
     "peak_rss_mb_after_incremental": 299,
     "full_rerun_peak_rss_mb": 399,
+    "full_after_solve_share": 0.199,
+    "steady_after_solve_share": 0.15,
 }
 
 
@@ -27,6 +31,7 @@ def test_every_target_met_at_its_bound():
         "incremental": True,
         "peak_rss_workers": True,
         "peak_rss_full_in_process": True,
+        "after_solve": True,
     }
 
 
@@ -40,6 +45,8 @@ def test_every_target_met_at_its_bound():
         ({"steady_peak_rss_mb": 300}, "peak_rss_workers"),
         ({"peak_rss_mb_after_incremental": 349}, "peak_rss_workers"),
         ({"full_rerun_peak_rss_mb": 400}, "peak_rss_full_in_process"),
+        ({"steady_after_solve_share": 0.2}, "after_solve"),
+        ({"full_after_solve_share": 0.31}, "after_solve"),
     ],
 )
 def test_a_figure_past_its_bound_misses_only_its_target(changed, target):
@@ -81,3 +88,23 @@ def test_generated_data_is_cached_per_profile():
     assert fedora.profile == "fedora"
     assert fedora.key == "s30000-seed1-fedora-c100-leaf=1"
     assert expensive.key == "s30000-seed1-expensive-c100-leaf=1"
+
+
+def test_a_chunk_line_gives_back_the_phases_it_logged():
+    logged = PhaseSeconds(0.012, 0.4, 0.03, 0.01, 0.02, 0.05, 0.004)
+    line = f"12:00:01 [Q] INFO Chunk 17: 300 packages; {logged}"
+    match = CHUNK_LINE.search(line)
+    assert match and match.group(1) == "17"
+    assert PhaseSeconds.parse(match.group(2)) == logged
+    assert PhaseSeconds.parse("solve 2.5 s, unknown 1 s") == PhaseSeconds(solve=2.5)
+
+
+def test_phase_figures_and_the_share_after_the_solve(capsys):
+    share = print_phases("full", PhaseSeconds(1.0, 10.0, 1.0, 0.5, 0.5, 1.0, 0.5))
+    assert share == pytest.approx(0.2)
+    out = dict(line.split("=") for line in capsys.readouterr().out.splitlines())
+    assert float(out["full_phase_solve_s"]) == 10.0
+    assert float(out["full_phase_bookkeeping_s"]) == 0.5
+    assert float(out["full_after_solve_share"]) == pytest.approx(0.2)
+    assert float(out["full_after_solve_with_distances_share"]) == pytest.approx(0.35)
+    assert print_phases("steady", PhaseSeconds()) is None

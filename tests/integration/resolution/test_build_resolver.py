@@ -13,7 +13,7 @@ from builds.models import Build
 from packages.models import Collection, Package
 from packages.states import BuildState
 from resolution import tasks
-from resolution.models import AppliedChange
+from resolution.models import AppliedChange, SrpmRequires
 from tests.factories import make_build
 from tests.integration.resolution.conftest import package
 
@@ -145,6 +145,7 @@ def test_a_collection_failing_in_koji_is_reported_and_the_others_builds_are_reso
     call_command("refresh-packages", "f42b")
     Package.objects.filter(collection__name="f42b", blocked=False).update(tracked=True)
     call_command("refresh-builds", "f42b")
+    SrpmRequires.objects.all().delete()  # as when Koji failed while the builds were registered
     koji_hub.sim("addFault", {"kind": "fault", "method": "getRPMDeps", "code": 1000, "count": 1})
     err = io.StringIO()
     with pytest.raises(CommandError, match=r"^1 collections failed: f42$"):
