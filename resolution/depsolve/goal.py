@@ -45,6 +45,10 @@ _Providers = frozenset[Package]
 _GLOB = frozenset("*?[")
 #: below this many new path dependencies, hawkey's own file search is cheaper than a pass
 FILE_INDEX_MIN_PATHS = 32
+#: below this many resolved goals in a batch, a solver without a sack index lists their
+#: install sets without building one (a NEVRA of every package: ~0.2 s at 60k binaries),
+#: as the few packages an incremental run solves in its triage do
+SMALL_BATCH = 64
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,8 @@ class Depsolver:
         self.ignore_weak_deps = ignore_weak_deps
         self._matches: dict[str, tuple[Any | None, _Providers]] = {}
         self._sack_index: SackIndex | None = None
+        self._size: int | None = None
+        self._named: dict[int, Nevra] = {}
         self._graph: ProviderGraph | None = None
         self.clock = SolverClock()
         self._files: dict[str, set[Package]] = {}
@@ -220,6 +226,8 @@ class Depsolver:
         sack index); the sack stays, and the memos are made again when next needed."""
         self._matches.clear()
         self._sack_index = None
+        self._size = None
+        self._named.clear()
         self._graph = None
         self._files.clear()
         self._file_dirs.clear()
@@ -317,10 +325,18 @@ class Depsolver:
             self._sack_index = SackIndex.of(self.sack)
         return self._sack_index
 
+    def _sack_size(self) -> int:
+        """One past the largest solvable id of the sack (the provider graph's size)."""
+        if self._sack_index is not None:
+            return self._sack_index.size
+        if self._size is None:
+            self._size = max(map(hash, hawkey.Query(self.sack)), default=0) + 1
+        return self._size
+
     def _provider_graph(self) -> ProviderGraph:
         if self._graph is None:
             self._graph = ProviderGraph(
-                self._index().size,
+                self._sack_size(),
                 providers=self._edges_of,
                 supplemented=None if self.ignore_weak_deps else self._supplemented_by,
                 matches=lambda dep: self._match(dep)[1],
@@ -476,19 +492,36 @@ class Depsolver:
     def _with_distances(
         self, goals: Sequence[tuple[list[Package], Sequence[str], list[str]]]
     ) -> list[Resolution]:
-        """Resolutions of resolved goals (installs, BuildRequires, problems)."""
+        """Resolutions of resolved goals (installs, BuildRequires, problems).
+
+        Install sets are listed in NEVRA order by the sack index; a batch of fewer than
+        ``SMALL_BATCH`` goals on a solver without one names its members one by one
+        instead (the same order: NEVRA, then solvable id).
+        """
         started = time.perf_counter()
-        index = self._index()
+        index = None
+        if self._sack_index is not None or len(goals) >= SMALL_BATCH:
+            index = self._index()
         sets = []
         for installs, brs, _ in goals:
-            binaries = [p for p in installs if p.arch != "src"] if index.has_sources else installs
+            if index is None or index.has_sources:
+                binaries = [p for p in installs if p.arch != "src"]
+            else:
+                binaries = installs
             sets.append((binaries, package_ids(binaries), brs))
         found = self._provider_graph().distances_many(sets) if sets else []
         listed = time.perf_counter()
         resolutions = []
-        for (_, ids, _), distance, (_, _, problems) in zip(sets, found, goals, strict=True):
-            order = np.argsort(index.ranks[ids])
-            nevras: InstallSet = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
+        for (binaries, ids, _), distance, (_, _, problems) in zip(sets, found, goals, strict=True):
+            if index is None:
+                named = sorted(
+                    zip(map(self._nevra, binaries), ids.tolist(), range(len(ids)), strict=True)
+                )
+                order = np.fromiter((position for _, _, position in named), np.int64, len(named))
+                nevras: InstallSet = tuple(nevra for nevra, _, _ in named)
+            else:
+                order = np.argsort(index.ranks[ids])
+                nevras = tuple(map(index.nevras.__getitem__, ids[order].tolist()))  # type: ignore[arg-type]
             distances = tuple(d or None for d in distance[order].tolist())
             resolutions.append(Resolution(True, problems, distances, nevras))
         self.clock.distances_s += listed - started
@@ -496,9 +529,17 @@ class Depsolver:
         return resolutions
 
     def _nevra(self, package: Package) -> Nevra:
-        """A package's NEVRA (from the sack index: hawkey builds each attribute anew)."""
-        nevra = self._index().nevras[hash(package)]
-        return Nevra.of(package) if nevra is None else nevra
+        """A package's NEVRA (from the sack index when built: hawkey builds each attribute
+        anew; else made once per package)."""
+        if self._sack_index is not None:
+            nevra = self._sack_index.nevras[hash(package)]
+            if nevra is not None:
+                return nevra
+        identity = hash(package)
+        named = self._named.get(identity)
+        if named is None:
+            named = self._named[identity] = Nevra.of(package)
+        return named
 
 
 def run_goal(

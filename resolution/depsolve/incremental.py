@@ -217,7 +217,8 @@ class ChangeImpact:
             atom: frozenset(keys[n] for n in providers if n in keys)
             for atom, providers in self.atom_providers.items()
         }
-        clone.__dict__.pop("_supplement_atoms", None)  # a cached property of the original
+        for cached in ("_supplement_atoms", "_supplement_trees"):  # of the original's keys
+            clone.__dict__.pop(cached, None)
         return clone
 
     def may_affect(
@@ -278,7 +279,11 @@ class ChangeImpact:
         def present(atom: Atom) -> bool:
             return not self.atom_providers[atom].isdisjoint(members)
 
-        return any(holds(tree, present) for tree in self.supplements)
+        # a tree none of whose atoms is present holds as it does on nothing
+        return any(
+            on_nothing if named.isdisjoint(members) else holds(tree, present)
+            for tree, named, on_nothing in self._supplement_trees
+        )
 
     def _supplements_possible(self, members: AbstractSet[Hashable]) -> bool:
         def present(atom: Atom) -> bool:
@@ -289,6 +294,18 @@ class ChangeImpact:
     @functools.cached_property
     def _supplement_atoms(self) -> frozenset[Hashable]:
         return frozenset().union(*self.atom_providers.values())
+
+    @functools.cached_property
+    def _supplement_trees(self) -> list[tuple[Node, frozenset[Hashable], bool]]:
+        """Each rich Supplements, the members its atoms name, and whether it holds on none."""
+        return [
+            (
+                tree,
+                frozenset().union(*(self.atom_providers[atom] for atom in rich_atoms(tree))),
+                holds(tree, lambda _atom: False),
+            )
+            for tree in self.supplements
+        ]
 
     @functools.cached_property
     def _supplements_hold_on_nothing(self) -> bool:

@@ -26,6 +26,7 @@ from resolution.depsolve import (
     install_set,
     load_sack,
 )
+from resolution.depsolve.goal import SMALL_BATCH
 from resolution.depsolve.graph import depths
 from resolution.depsolve.sack import SackIndex
 from resolution.repos import LocalRepo, RepoDescriptor
@@ -132,6 +133,21 @@ def test_one_batch_gives_each_package_what_it_gets_alone(
         if goal.installs is not None:
             rows = (resolution.dependencies, resolution.install_set)
             assert rows == expected(alone, goal.installs, brs)
+
+
+def test_small_batches_list_install_sets_without_a_sack_index(
+    generated: tuple[Any, list[str], list[list[str]]],
+) -> None:
+    sack, group, requires = generated
+    requests = [Request(brs, group) for brs in requires[: 2 * SMALL_BATCH]]
+    indexed = Depsolver(sack).resolve_many(requests)
+    small = Depsolver(sack)
+    listed = []
+    for start in range(0, len(requests), SMALL_BATCH // 4):
+        listed += small.resolve_many(requests[start : start + SMALL_BATCH // 4])
+    assert small._sack_index is None
+    assert sum(r.resolved for r, _ in listed) > SMALL_BATCH
+    assert listed == indexed
 
 
 def test_forgetting_the_memos_changes_no_result(

@@ -263,9 +263,9 @@ def test_loading_a_new_sack_drops_the_memos_of_the_kept_one(f42, koji_hub):
     inputs.solver_cache.clear()
     with inputs.solver_for(first) as old:
         before = old.resolve(["foo"], group)
-        assert old._matches and old._sack_index is not None
+        assert old._matches and old._graph is not None and old._named
     with inputs.solver_for(first.at(new_repo(koji_hub))) as new:
         assert new is not old and new.resolve(["foo"], group).resolved
-    assert not old._matches and old._sack_index is None  # kept, without its memos
+    assert not old._matches and old._graph is None and not old._named  # kept, no memos
     with inputs.solver_for(first) as again:
         assert again is old and again.resolve(["foo"], group) == before
