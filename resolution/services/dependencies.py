@@ -95,11 +95,11 @@ def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
     if not wanted:
         return {}
     known.check_table()
-    found = {n: known.by_nevra[n] for n in wanted if n in known.by_nevra}
-    if len(found) == len(wanted):
+    found, unseen = _split_known(wanted)
+    if not unseen:
         return found
-    looked_up = _select_ids(sorted(wanted.difference(found)))
-    missing = sorted(wanted.difference(found, looked_up))
+    looked_up = _select_ids(sorted(unseen))
+    missing = sorted(n for n in unseen if n not in looked_up)
     if missing:
         looked_up.update(_insert_ids(missing))
     known.remember_on_commit(looked_up, {})
@@ -113,12 +113,26 @@ def known_dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
     if not wanted:
         return {}
     known.check_table()
-    found = {n: known.by_nevra[n] for n in wanted if n in known.by_nevra}
-    if len(found) < len(wanted):
-        looked_up = _select_ids(sorted(wanted.difference(found)))
+    found, unseen = _split_known(wanted)
+    if unseen:
+        looked_up = _select_ids(sorted(unseen))
         known.remember_on_commit(looked_up, {})
         found.update(looked_up)
     return found
+
+
+def _split_known(wanted: Iterable[Nevra]) -> tuple[dict[Nevra, int], list[Nevra]]:
+    """The remembered ids of these NEVRAs, and the NEVRAs without one (one look-up each)."""
+    remembered = known.by_nevra
+    found: dict[Nevra, int] = {}
+    unseen: list[Nevra] = []
+    for nevra in wanted:
+        identity = remembered.get(nevra)
+        if identity is None:
+            unseen.append(nevra)
+        else:
+            found[nevra] = identity
+    return found, unseen
 
 
 def dependency_nevras(ids: Iterable[int]) -> dict[int, Nevra]:

@@ -174,12 +174,14 @@ def _add_changes(
     current: dict[int, dict[int, Nevra]] = {}
     gone: set[int] = set()
     for outcome in outcomes:
-        members = {ids[n]: n for n in outcome.resolution.install_set or ()}
+        install = outcome.resolution.install_set or ()
+        keys = list(map(ids.__getitem__, install))
         if outcome.resolution.install_set is not None:
-            outcome.install_ids = sorted(members)
+            outcome.install_ids = sorted(keys)
         baseline = baselines.get(outcome.package_id)
         if not outcome.resolution.resolved or not baseline:
             continue
+        members = dict(zip(keys, install, strict=True))
         current[outcome.package_id] = members
         gone.update(i for i in baseline[1] if i not in members)
     nevras = dependency_nevras(gone)
