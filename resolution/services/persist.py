@@ -17,6 +17,7 @@ from dataclasses import astuple, dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 
 from packages.signals import send_package_states_after_commit
 from packages.states import msg_state, package_state
@@ -168,7 +169,7 @@ INSERT_PROBLEMS = """
 
 
 def _insert_changes(
-    cursor: Any, outcomes: Sequence[PackageOutcome], problems: dict[int, list[str]]
+    cursor: CursorWrapper, outcomes: Sequence[PackageOutcome], problems: dict[int, list[str]]
 ) -> None:
     """One ResolutionChange per outcome (one per package) and its problems, rows in
     order, in two statements."""
