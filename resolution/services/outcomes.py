@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from itertools import chain
 
 from django.conf import settings
 
@@ -170,7 +171,7 @@ def _add_changes(
     Install sets are compared with their baselines as ids: a set equal to its baseline
     has no changes, and only the baseline members that left are read back as NEVRAs.
     """
-    ids = dependency_ids(n for o in outcomes for n in o.resolution.install_set or ())
+    ids = dependency_ids(chain.from_iterable(o.resolution.install_set or () for o in outcomes))
     current: dict[int, dict[int, Nevra]] = {}
     gone: set[int] = set()
     for outcome in outcomes:
@@ -183,7 +184,7 @@ def _add_changes(
             continue
         members = dict(zip(keys, install, strict=True))
         current[outcome.package_id] = members
-        gone.update(i for i in baseline[1] if i not in members)
+        gone.update(set(baseline[1]).difference(members))
     nevras = dependency_nevras(gone)
     update = float(settings.KOSCHEI["priorities"]["package_update"])
     for outcome in outcomes:
@@ -191,7 +192,7 @@ def _add_changes(
             continue
         now = current[outcome.package_id]
         outcome.baseline_build_id, keys = baselines[outcome.package_id]
-        if len(keys) == len(now) and all(i in now for i in keys):
+        if len(keys) == len(now) and now.keys() >= set(keys):
             continue  # the same buildroot: no changes
         prev = [now[i] if i in now else nevras[i] for i in keys if i in now or i in nevras]
         outcome.changes = changes_to(prev, outcome.resolution.distance_by_nevra())
