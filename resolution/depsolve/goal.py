@@ -36,7 +36,7 @@ import numpy as np
 
 from resolution.depsolve.graph import ProviderGraph, package_ids
 from resolution.depsolve.richdeps import RichDepError, capability_names, parse, possible
-from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, SackIndex
+from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, SackIndex, solvable_span
 
 log = logging.getLogger(__name__)
 
@@ -330,7 +330,7 @@ class Depsolver:
         if self._sack_index is not None:
             return self._sack_index.size
         if self._size is None:
-            self._size = max(map(hash, hawkey.Query(self.sack)), default=0) + 1
+            self._size = solvable_span(hawkey.Query(self.sack))
         return self._size
 
     def _provider_graph(self) -> ProviderGraph:
@@ -531,11 +531,11 @@ class Depsolver:
     def _nevra(self, package: Package) -> Nevra:
         """A package's NEVRA (from the sack index when built: hawkey builds each attribute
         anew; else made once per package)."""
+        identity = hash(package)
         if self._sack_index is not None:
-            nevra = self._sack_index.nevras[hash(package)]
+            nevra = self._sack_index.nevras[identity]
             if nevra is not None:
                 return nevra
-        identity = hash(package)
         named = self._named.get(identity)
         if named is None:
             named = self._named[identity] = Nevra.of(package)

@@ -112,6 +112,12 @@ def all_packages(sack: Sack) -> list[Package]:
     return [p for p in hawkey.Query(sack) if p.arch != "src"]
 
 
+def solvable_span(packages: Iterable[Package]) -> int:
+    """One past the largest solvable id of these packages (hawkey hashes a package to its
+    id): the size of an array indexed by solvable id."""
+    return max(map(hash, packages), default=0) + 1
+
+
 @dataclass(frozen=True)
 class SackIndex:
     """A sack's binaries by solvable id (hawkey hashes a package to its id): NEVRA, rank
@@ -127,7 +133,7 @@ class SackIndex:
     def of(cls, sack: Sack) -> SackIndex:
         """One pass over the sack (~0.1 s at 60k binaries)."""
         everything = list(hawkey.Query(sack))
-        size = max(map(hash, everything), default=0) + 1
+        size = solvable_span(everything)
         if size > 2 * len(everything) + 64:  # ids are dense in libsolv's pool
             raise SackError("hawkey's package hash is not the libsolv solvable id")
         # (NEVRA, id) pairs are unique, so sorting never compares the packages

@@ -91,6 +91,15 @@ def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
     The insert, which probes the unique index for every row it is given, gets only the
     new NEVRAs.  Epochs are stored as integers (0 for none), so the index matches exactly.
     """
+    return _ids(nevras, create=True)
+
+
+def known_dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
+    """The ids of those NEVRAs that already have a Dependency row (nothing is created)."""
+    return _ids(nevras, create=False)
+
+
+def _ids(nevras: Iterable[Nevra], *, create: bool) -> dict[Nevra, int]:
     wanted = set(nevras)
     if not wanted:
         return {}
@@ -99,25 +108,10 @@ def dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
     if not unseen:
         return found
     looked_up = _select_ids(sorted(unseen))
-    missing = sorted(n for n in unseen if n not in looked_up)
-    if missing:
-        looked_up.update(_insert_ids(missing))
+    if create and len(looked_up) < len(unseen):
+        looked_up.update(_insert_ids(sorted(n for n in unseen if n not in looked_up)))
     known.remember_on_commit(looked_up, {})
     found.update(looked_up)
-    return found
-
-
-def known_dependency_ids(nevras: Iterable[Nevra]) -> dict[Nevra, int]:
-    """The ids of those NEVRAs that already have a Dependency row (nothing is created)."""
-    wanted = set(nevras)
-    if not wanted:
-        return {}
-    known.check_table()
-    found, unseen = _split_known(wanted)
-    if unseen:
-        looked_up = _select_ids(sorted(unseen))
-        known.remember_on_commit(looked_up, {})
-        found.update(looked_up)
     return found
 
 
