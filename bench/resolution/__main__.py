@@ -202,9 +202,9 @@ def steady_step(ctx: Context, workers: int) -> None:
 
 def keep_phases(ctx: Context, prefix: str, run_id: int) -> None:
     """The run's seconds by phase (summed over its chunks), from the workers' log."""
-    from bench.resolution.chunk_log import STORING_SHARE, print_phases, run_phases
+    from bench.resolution.chunk_log import STORING_SHARE, print_chunks, run_chunks
 
-    share = print_phases(prefix, run_phases(ctx.stack.workdir / "workers.log", run_id))
+    share = print_chunks(prefix, run_chunks(ctx.stack.workdir / "workers.log", run_id))
     if share is not None:
         ctx.known[f"{prefix}_{STORING_SHARE}"] = share
 

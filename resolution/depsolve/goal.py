@@ -26,9 +26,10 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import hawkey
@@ -41,6 +42,8 @@ from resolution.depsolve.sack import InstallSet, Nevra, Package, Sack, SackIndex
 log = logging.getLogger(__name__)
 
 _Providers = frozenset[Package]
+#: what decides a goal besides the sack: BuildRequires and build group, in order
+_Inputs = tuple[tuple[str, ...], tuple[str, ...]]
 #: characters that make hawkey match a file dependency as a glob
 _GLOB = frozenset("*?[")
 #: below this many new path dependencies, hawkey's own file search is cheaper than a pass
@@ -49,6 +52,10 @@ FILE_INDEX_MIN_PATHS = 32
 #: install sets without building one (a NEVRA of every package: ~0.2 s at 60k binaries),
 #: as the few packages an incremental run solves in its triage do
 SMALL_BATCH = 64
+#: resolutions a Depsolver remembers by their inputs (~3 KB each): packages with the same
+#: BuildRequires, in the same order, get the same Resolution without a goal of their own
+#: (in a distribution, many share "python3-devel python3dist(setuptools)" and the like)
+RESOLUTIONS_KEPT = 2048
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,8 @@ class Request:
 
 @dataclass
 class SolverClock:
-    """Seconds a ``Depsolver`` spent per phase, summed over its life (read as differences)."""
+    """Seconds a ``Depsolver`` spent per phase, and how many goals it ran or spared,
+    summed over its life (read as differences)."""
 
     #: goals, and the candidate search of failed ones
     solve_s: float = 0.0
@@ -83,9 +91,15 @@ class SolverClock:
     distances_s: float = 0.0
     #: ordering the install set and making its ``ResolvedDependency`` rows
     listing_s: float = 0.0
+    #: goals run
+    goals: int = 0
+    #: install sets given distances and listed
+    listed: int = 0
+    #: requests given the Resolution of an earlier one with the same inputs
+    shared: int = 0
 
     def copy(self) -> SolverClock:
-        return SolverClock(self.solve_s, self.distances_s, self.listing_s)
+        return replace(self)
 
 
 class ResolvedDependency(NamedTuple):
@@ -220,6 +234,7 @@ class Depsolver:
         self._reachable: dict[Package, _Providers] = {}
         self._by_dep: dict[str, _Providers] = {}
         self._supplementing: list[tuple[Package, list[str]]] | None = None
+        self._resolutions: OrderedDict[_Inputs, Resolution] = OrderedDict()
 
     def forget_memos(self) -> None:
         """Drop everything memoized about the sack (selectors, file index, provider graph,
@@ -234,6 +249,7 @@ class Depsolver:
         self._reachable.clear()
         self._by_dep.clear()
         self._supplementing = None
+        self._resolutions.clear()
 
     # -- file BuildRequires -----------------------------------------------------------------
 
@@ -442,10 +458,17 @@ class Depsolver:
 
     def resolve_many(self, requests: Sequence[Request]) -> list[tuple[Resolution, bool]]:
         """Each request's Resolution and whether its stored install set served (else it
-        was solved); the distances of every resolved one come from one search."""
+        was solved); the distances of every resolved one come from one search.
+
+        A request to solve whose inputs (BuildRequires in order, build group) an earlier
+        one had, in this batch or one of the last ``RESOLUTIONS_KEPT`` remembered, gets
+        that Resolution: the same goal on the same sack gives the same result.
+        """
         done: dict[int, Resolution] = {}
         reused: set[int] = set()
         pending: list[tuple[int, list[Package], Sequence[str], list[str]]] = []
+        firsts: dict[_Inputs, int] = {}
+        alike: list[tuple[int, int]] = []
         stored = self.packages_by_nevra() if any(r.reuse for r in requests) else {}
         for i, request in enumerate(requests):
             brs = request.build_requires
@@ -453,6 +476,16 @@ class Depsolver:
                 reused.add(i)
                 pending.append((i, [stored[n] for n in request.reuse], brs, []))
                 continue
+            inputs = (tuple(brs), tuple(request.build_group))
+            known = self._resolutions.get(inputs)
+            if known is not None:
+                self._resolutions.move_to_end(inputs)
+                done[i] = known
+                continue
+            if inputs in firsts:
+                alike.append((i, firsts[inputs]))
+                continue
+            firsts[inputs] = i
             solved = self._solve(brs, request.build_group)
             if isinstance(solved, Resolution):
                 done[i] = solved
@@ -460,11 +493,21 @@ class Depsolver:
                 pending.append((i, solved.installs or [], brs, solved.problems))
         resolved = self._with_distances([p[1:] for p in pending])
         done.update((p[0], r) for p, r in zip(pending, resolved, strict=True))
+        done.update((i, done[first]) for i, first in alike)
+        self.clock.shared += len(requests) - len(reused) - len(firsts)
+        self._remember((inputs, done[i]) for inputs, i in firsts.items())
         return [(done[i], i in reused) for i in range(len(requests))]
+
+    def _remember(self, resolutions: Iterable[tuple[_Inputs, Resolution]]) -> None:
+        kept = self._resolutions
+        kept.update(resolutions)
+        while len(kept) > RESOLUTIONS_KEPT:
+            kept.popitem(last=False)
 
     def _solve(self, build_requires: Sequence[str], build_group: Sequence[str]) -> Any:
         """The goal's result when resolved, else the unresolved Resolution."""
         started = time.perf_counter()
+        self.clock.goals += 1
         result = self.run_goal(build_requires, build_group)
         if result.installs is None:
             kept = result.partial
@@ -526,6 +569,7 @@ class Depsolver:
             resolutions.append(Resolution(True, problems, distances, nevras))
         self.clock.distances_s += listed - started
         self.clock.listing_s += time.perf_counter() - listed
+        self.clock.listed += len(goals)
         return resolutions
 
     def _nevra(self, package: Package) -> Nevra:

@@ -61,6 +61,8 @@ class ChunkOutcomes:
     outcomes: list[PackageOutcome]
     skipped: list[int]
     seconds: PhaseSeconds = field(default_factory=PhaseSeconds)
+    #: packages given the resolution of another with the same inputs (no goal of their own)
+    shared: int = 0
 
 
 def eligible_packages(collection: Collection, *, unresolved_only: bool = False) -> list[int]:
@@ -144,10 +146,11 @@ def resolve_packages(
             )
         ]
         seconds.add_solver(clock, solver.clock)
+        shared = solver.clock.shared - clock.shared
     started = time.perf_counter()
     _add_changes(outcomes, baseline_keys([o.package_id for o in outcomes]))
     seconds.changes = time.perf_counter() - started
-    return ChunkOutcomes(outcomes, skipped, seconds)
+    return ChunkOutcomes(outcomes, skipped, seconds, shared)
 
 
 def _stored_set(previous: PackageResolution, nevras: dict[int, Nevra]) -> InstallSet | None:

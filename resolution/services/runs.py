@@ -251,7 +251,13 @@ def run_chunk(*, chunk_id: int, sessions: KojiSessions, enqueue: bool = True) ->
     except _Stale:
         return ChunkResult(ran=False)
     seconds.bookkeeping = time.perf_counter() - started - seconds.persist
-    log.info("Chunk %s: %d packages; %s", chunk_id, len(chunk.package_ids), seconds)
+    log.info(
+        "Chunk %s: %d packages, %d solved alike; %s",
+        chunk_id,
+        len(chunk.package_ids),
+        outcomes.shared,
+        seconds,
+    )
     return ChunkResult(
         ran=True,
         figures=figures,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.resolution.chunk_log import CHUNK_LINE, print_phases
+from bench.resolution.chunk_log import CHUNK_LINE, RunChunks, print_chunks
 from bench.resolution.data import GeneratorArgs
 from bench.resolution.shape import quantile, spread, summarize
 from bench.resolution.targets import report_targets, verdicts
@@ -92,19 +92,22 @@ def test_generated_data_is_cached_per_profile():
 
 def test_a_chunk_line_gives_back_the_phases_it_logged():
     logged = PhaseSeconds(0.012, 0.4, 0.03, 0.01, 0.02, 0.05, 0.004)
-    line = f"12:00:01 [Q] INFO Chunk 17: 300 packages; {logged}"
+    line = f"12:00:01 [Q] INFO Chunk 17: 300 packages, 12 solved alike; {logged}"
     match = CHUNK_LINE.search(line)
-    assert match and match.group(1) == "17"
-    assert PhaseSeconds.parse(match.group(2)) == logged
+    assert match and match.groups()[:3] == ("17", "300", "12")
+    assert PhaseSeconds.parse(match.group(4)) == logged
     assert PhaseSeconds.parse("solve 2.5 s, unknown 1 s") == PhaseSeconds(solve=2.5)
 
 
 def test_phase_figures_and_the_share_after_the_solve(capsys):
-    share = print_phases("full", PhaseSeconds(1.0, 10.0, 1.0, 0.5, 0.5, 1.0, 0.5))
+    chunks = RunChunks(PhaseSeconds(1.0, 10.0, 1.0, 0.5, 0.5, 1.0, 0.5), 400, 30)
+    share = print_chunks("full", chunks)
     assert share == pytest.approx(0.2)
     out = dict(line.split("=") for line in capsys.readouterr().out.splitlines())
     assert float(out["full_phase_solve_s"]) == 10.0
     assert float(out["full_phase_bookkeeping_s"]) == 0.5
     assert float(out["full_after_solve_share"]) == pytest.approx(0.2)
     assert float(out["full_after_solve_with_distances_share"]) == pytest.approx(0.35)
-    assert print_phases("steady", PhaseSeconds()) is None
+    assert out["full_solved_alike"] == "30"
+    assert float(out["full_solved_alike_share"]) == pytest.approx(0.075)
+    assert print_chunks("steady", RunChunks()) is None

@@ -23,6 +23,7 @@ from resolution.depsolve import (
     Nevra,
     Request,
     ResolvedDependency,
+    goal,
     install_set,
     load_sack,
 )
@@ -161,6 +162,49 @@ def test_forgetting_the_memos_changes_no_result(
     # in the other order: memos made by other packages first
     again = solver.resolve_many([Request(brs, group) for brs in requires[199::-1]])
     assert again[::-1] == first
+
+
+def test_packages_with_the_same_inputs_share_one_goal(
+    generated: tuple[Any, list[str], list[list[str]]],
+) -> None:
+    sack, group, requires = generated
+    solver = Depsolver(sack)
+    half = len(requires) // 2
+    results = solver.resolve_many([Request(brs, group) for brs in requires[:half]])
+    results += solver.resolve_many([Request(brs, group) for brs in requires[half:]])
+    distinct = {tuple(brs) for brs in requires}
+    assert solver.clock.goals == len(distinct)
+    assert solver.clock.shared == len(requires) - len(distinct) > 0
+    first: dict[tuple[str, ...], Any] = {}
+    repeated = 0
+    for brs, (resolution, reused) in zip(requires, results, strict=True):
+        assert not reused
+        if tuple(brs) in first:
+            assert resolution is first[tuple(brs)]
+            repeated += 1
+        elif repeated < 25 and requires.count(brs) > 1:  # a fresh solver agrees
+            assert resolution == Depsolver(sack).resolve(brs, group)
+        first.setdefault(tuple(brs), resolution)
+    assert repeated > 0
+
+
+def test_remembered_resolutions_are_bounded_and_follow_the_order_of_the_inputs(
+    tiny: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(goal, "RESOLUTIONS_KEPT", 2)
+    solver = Depsolver(tiny)
+    group = ["bash"]
+    for brs in (["app"], ["make"], ["app"], ["coreutils"], ["make"], ["app"]):
+        solver.resolve(brs, group)
+    # app, make, (app), coreutils: make forgotten, make, app forgotten, app
+    assert (solver.clock.goals, solver.clock.shared) == (5, 1)
+    solver.resolve(["app", "make"], group)
+    solver.resolve(["make", "app"], group)
+    solver.resolve(["app", "make"], ["coreutils"])
+    assert solver.clock.goals == 8
+    solver.forget_memos()
+    solver.resolve(["app", "make"], ["coreutils"])
+    assert solver.clock.goals == 9
 
 
 def test_a_stored_install_set_is_reused_unless_a_member_left_the_sack(tiny: Any) -> None:
