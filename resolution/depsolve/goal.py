@@ -18,7 +18,9 @@ with hard requires.
 A ``Depsolver`` serves many packages of one sack: it memoizes selectors and matches per
 BuildRequire string, and its ``ProviderGraph`` (``resolution.depsolve.graph``) keeps each
 binary's providers as solvable ids, so the breadth-first search is one compiled call per
-install set (install sets overlap heavily: the build group is in all of them).
+install set (install sets overlap heavily: the build group is in all of them).  It also
+remembers its last resolutions by their inputs, so that packages with the same
+BuildRequires share one goal.
 """
 
 from __future__ import annotations
@@ -238,7 +240,8 @@ class Depsolver:
 
     def forget_memos(self) -> None:
         """Drop everything memoized about the sack (selectors, file index, provider graph,
-        sack index); the sack stays, and the memos are made again when next needed."""
+        sack index, remembered resolutions); the sack stays, and the memos are made again
+        when next needed."""
         self._matches.clear()
         self._sack_index = None
         self._size = None
