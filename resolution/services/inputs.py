@@ -26,7 +26,6 @@ from builds.koji import KojiSessions
 from koschei_site.errors import ExternalError
 from packages.models import Collection
 from resolution.depsolve import Depsolver, SackError, load_sack
-from resolution.models import SrpmRequires
 from resolution.repos import LocalRepo, RepoCache, RepoDescriptor, RepoError
 
 log = logging.getLogger(__name__)
@@ -183,17 +182,20 @@ def nvra_key(nvra: Nvra) -> str:
     return koji.nvra_string(nvra)
 
 
+STORED_REQUIRES = """
+    SELECT nvra, requires FROM srpm_requires WHERE koji_id = %s AND nvra = ANY(%s::text[])
+"""
+
+
 def build_requires(
     collection: Collection, nvras: Sequence[Nvra], sessions: KojiSessions
 ) -> dict[str, list[str]]:
     """BuildRequires by SRPM NVRA string; SRPMs Koji does not know are left out."""
     source = koji_id(collection)
     keys = {nvra_key(n): n for n in nvras}
-    found = dict(
-        SrpmRequires.objects.filter(koji_id=source, nvra__in=list(keys)).values_list(
-            "nvra", "requires"
-        )
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(STORED_REQUIRES, [source, list(keys)])
+        found: dict[str, list[str]] = dict(cursor.fetchall())
     missing = [keys[k] for k in keys if k not in found]
     if missing:
         fetched = koji.get_rpm_requires(sessions.reading(collection), missing)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -82,11 +83,38 @@ def eligible_packages(collection: Collection, *, unresolved_only: bool = False) 
     return list(packages.order_by("id").values_list("id", flat=True))
 
 
-def _srpm(package: Package) -> dict[str, object] | None:
-    build = package.last_complete_build
-    if build is None or not build.version or not build.release:
-        return None
-    return {"name": package.name, "version": build.version, "release": build.release, "arch": "src"}
+class _Subject(NamedTuple):
+    """A package to resolve, as read for it (no model instances: a chunk reads hundreds)."""
+
+    package_id: int
+    last_build_id: int | None
+    #: the SRPM of its last complete build (None without a version and release)
+    srpm: dict[str, object] | None
+
+
+def _subjects(package_ids: Sequence[int]) -> list[_Subject]:
+    """The packages that have a last complete build, in id order."""
+    rows = (
+        Package.objects.filter(pk__in=package_ids, last_complete_build__isnull=False)
+        .order_by("id")
+        .values_list(
+            "id",
+            "name",
+            "last_build_id",
+            "last_complete_build__version",
+            "last_complete_build__release",
+        )
+    )
+    return [
+        _Subject(
+            package_id,
+            last_build_id,
+            {"name": name, "version": version, "release": release, "arch": "src"}
+            if version and release
+            else None,
+        )
+        for package_id, name, last_build_id, version, release in rows
+    ]
 
 
 def resolve_packages(
@@ -103,25 +131,19 @@ def resolve_packages(
     """
     started = time.perf_counter()
     seconds = PhaseSeconds()
-    packages = list(
-        Package.objects.filter(pk__in=package_ids, last_complete_build__isnull=False)
-        .select_related("last_complete_build")
-        .order_by("id")
-    )
-    srpms = {p.id: _srpm(p) for p in packages}
+    subjects = _subjects(package_ids)
     requires = inputs.build_requires(
-        source.collection, [s for s in srpms.values() if s is not None], source.sessions
+        source.collection, [s.srpm for s in subjects if s.srpm is not None], source.sessions
     )
-    found = {p.id for p in packages}
+    found = {s.package_id for s in subjects}
     skipped = [pid for pid in package_ids if pid not in found]
-    work: list[tuple[Package, str, list[str]]] = []
-    for package in packages:
-        srpm = srpms[package.id]
-        key = inputs.nvra_key(srpm) if srpm else None
+    work: list[tuple[_Subject, str, list[str]]] = []
+    for subject in subjects:
+        key = inputs.nvra_key(subject.srpm) if subject.srpm else None
         if key is None or key not in requires:
-            skipped.append(package.id)
+            skipped.append(subject.package_id)
         else:
-            work.append((package, key, requires[key]))
+            work.append((subject, key, requires[key]))
     wanted = [pid for pid in package_ids if pid in reusable]
     stored = {r.package_id: r for r in PackageResolution.objects.filter(package_id__in=wanted)}
     nevras = dependency_nevras(i for r in stored.values() for i in r.install_set)
@@ -131,8 +153,8 @@ def resolve_packages(
         clock = solver.clock.copy()
         seconds.inputs = time.perf_counter() - started
         requests = []
-        for package, key, brs in work:
-            previous = stored.get(package.id)
+        for subject, key, brs in work:
+            previous = stored.get(subject.package_id)
             digest = digests.of(key, brs)
             kept = None
             if previous is not None and previous.inputs_digest == digest:
@@ -140,8 +162,8 @@ def resolve_packages(
             requests.append((digest, Request(brs, list(group), kept)))
         results = solver.resolve_many([request for _, request in requests])
         outcomes = [
-            PackageOutcome(package.id, package.last_build_id, resolution, digest, reused)
-            for (package, _, _), (digest, _), (resolution, reused) in zip(
+            PackageOutcome(subject.package_id, subject.last_build_id, resolution, digest, reused)
+            for (subject, _, _), (digest, _), (resolution, reused) in zip(
                 work, requests, results, strict=True
             )
         ]

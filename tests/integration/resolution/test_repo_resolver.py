@@ -27,7 +27,7 @@ from resolution.services.inputs import RepoSource
 from resolution.services.outcomes import resolve_packages
 from resolution.services.persist import persist_outcomes
 from resolution.services.repo_check import check_collection
-from tests.factories import make_build
+from tests.factories import make_build, make_package
 from tests.integration.resolution.conftest import (
     collection,
     history,
@@ -345,6 +345,26 @@ def test_a_package_whose_last_build_changed_meanwhile_is_skipped_and_keeps_its_c
         figures = persist_outcomes(repo_id=repo, outcomes=outcomes.outcomes)
     assert (figures.processed, figures.skipped) == (0, 1)
     assert unapplied("foo") == before  # spec 8.8 fixed: the changes stay
+
+
+def test_a_chunk_resolves_the_srpm_of_each_last_complete_build_and_skips_the_rest(f42):
+    tasks.check_new_repos()
+    f42 = collection()
+    foo = package("foo")
+    unbuilt = make_package("unbuilt", f42, tracked=True)
+    blank = make_package("blank", f42, tracked=True)
+    blank.last_complete_build = blank.last_build = make_build(blank, version="", release="")
+    blank.save()
+    outcomes = resolve_packages(
+        source=RepoSource(f42, f42.latest_repo_id, sessions()),
+        group=ResolutionRun.objects.get().build_group,
+        package_ids=[blank.pk, foo.pk, unbuilt.pk, 10**9],
+    )
+    assert [(o.package_id, o.last_build_id) for o in outcomes.outcomes] == [
+        (foo.pk, foo.last_build_id)
+    ]
+    assert outcomes.outcomes[0].resolution.resolved
+    assert sorted(outcomes.skipped) == sorted([blank.pk, unbuilt.pk, 10**9])
 
 
 def test_resolve_repo_prints_the_summary_line_and_rejects_unknown_collections(f42):
