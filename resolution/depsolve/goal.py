@@ -465,7 +465,8 @@ class Depsolver:
 
         A request to solve whose inputs (BuildRequires in order, build group) an earlier
         one had, in this batch or one of the last ``RESOLUTIONS_KEPT`` remembered, gets
-        that Resolution: the same goal on the same sack gives the same result.
+        that Resolution (a remembered one as a copy): the same goal on the same sack gives
+        the same result.
         """
         done: dict[int, Resolution] = {}
         reused: set[int] = set()
@@ -483,7 +484,7 @@ class Depsolver:
             known = self._resolutions.get(inputs)
             if known is not None:
                 self._resolutions.move_to_end(inputs)
-                done[i] = known
+                done[i] = replace(known)
                 continue
             if inputs in firsts:
                 alike.append((i, firsts[inputs]))
@@ -502,8 +503,11 @@ class Depsolver:
         return [(done[i], i in reused) for i in range(len(requests))]
 
     def _remember(self, resolutions: Iterable[tuple[_Inputs, Resolution]]) -> None:
+        """Keep copies, and hand out copies (``resolve_many``): a caller that asks a
+        Resolution for its ``dependencies`` rows (~20 KB) keeps them no longer than the
+        Resolution it holds."""
         kept = self._resolutions
-        kept.update(resolutions)
+        kept.update((inputs, replace(resolution)) for inputs, resolution in resolutions)
         while len(kept) > RESOLUTIONS_KEPT:
             kept.popitem(last=False)
 

@@ -180,12 +180,22 @@ def test_packages_with_the_same_inputs_share_one_goal(
     for brs, (resolution, reused) in zip(requires, results, strict=True):
         assert not reused
         if tuple(brs) in first:
-            assert resolution is first[tuple(brs)]
+            assert resolution == first[tuple(brs)]
             repeated += 1
         elif repeated < 25 and requires.count(brs) > 1:  # a fresh solver agrees
             assert resolution == Depsolver(sack).resolve(brs, group)
         first.setdefault(tuple(brs), resolution)
     assert repeated > 0
+
+
+def test_a_remembered_resolution_is_handed_out_without_the_rows_a_caller_made(tiny: Any) -> None:
+    solver = Depsolver(tiny)
+    first = solver.resolve(["app"], ["bash"])
+    assert first.dependencies
+    again = solver.resolve(["app"], ["bash"])
+    assert again == first and again is not first
+    assert "dependencies" not in vars(again)
+    assert solver.clock.shared == 1
 
 
 def test_remembered_resolutions_are_bounded_and_follow_the_order_of_the_inputs(
