@@ -22,10 +22,11 @@ small repo change costs little however large the collection.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -132,8 +133,15 @@ def triage(*, source: RepoSource, group: Sequence[str], package_ids: Sequence[in
                 {br for f in rows if f.stored_repo == old for br in f.requires or ()}
             )
     digests = inputs.InputsDigest(group)
+
+    # install sets cut down to the relevant members are mostly alike: each asked once
+    @functools.cache
+    def touches(stored_repo: int, members: tuple[int, ...], candidates: bool) -> bool:
+        impact = impacts[stored_repo]
+        return impact is None or impact.touches_members(members, candidates=candidates)
+
     # a package without a stored resolution has no row in FACTS: it is solved (no verdict)
-    verdicts = {f.package_id: _verdict(f, repo_id, impacts, touched, digests) for f in rows}
+    verdicts = {f.package_id: _verdict(f, repo_id, touched, touches, digests) for f in rows}
     unchanged = [pid for pid in package_ids if verdicts.get(pid) is Verdict.UNCHANGED]
     result = Triage(
         solve=[pid for pid in package_ids if verdicts.get(pid) is not Verdict.UNCHANGED],
@@ -237,11 +245,16 @@ class _Facts(NamedTuple):
 def _verdict(
     facts: _Facts,
     repo_id: int,
-    impacts: dict[int, ChangeImpact | None],
     touched: dict[int, frozenset[str] | None],
+    touches: Callable[[int, tuple[int, ...], bool], bool],
     digests: inputs.InputsDigest,
 ) -> Verdict:
-    """What to do with a package that has a stored resolution."""
+    """What to do with a package that has a stored resolution.
+
+    ``touched``: per previous repo, the BuildRequires its change touches (None: all);
+    ``touches(repo, members, candidates)``: whether the change from that repo touches
+    these install-set members (True when the repo is gone).
+    """
     if facts.resolved is None or facts.requires is None:
         return Verdict.SOLVE
     if not facts.version or not facts.release:
@@ -250,11 +263,11 @@ def _verdict(
     if digests.of(inputs.nvra_key({**srpm, "arch": "src"}), facts.requires) != facts.digest:
         return Verdict.SOLVE
     if facts.stored_repo != repo_id:
-        impact, brs = impacts[facts.stored_repo], touched[facts.stored_repo]
-        if impact is None or brs is None or not brs.isdisjoint(facts.requires):
+        brs = touched[facts.stored_repo]
+        if brs is None or not brs.isdisjoint(facts.requires):
             return Verdict.SOLVE
         # a failure keeps a partial install set or its goal's candidates (see depsolve)
-        if impact.touches_members(facts.members, candidates=not facts.resolved):
+        if touches(facts.stored_repo, tuple(facts.members), not facts.resolved):
             return Verdict.SOLVE
     same_build = facts.last_build_id == facts.stored_build
     if not facts.resolved:  # a failure has no changes and no baseline
