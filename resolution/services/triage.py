@@ -122,26 +122,7 @@ def triage(*, source: RepoSource, group: Sequence[str], package_ids: Sequence[in
         koji_id = inputs.koji_id(source.collection)
         cursor.execute(FACTS, [sorted(relevant), koji_id, list(package_ids)])
         rows = [_Facts(*row) for row in cursor.fetchall()]
-    # per previous repo: the BuildRequires an added package may now satisfy otherwise
-    # (None: the build group is touched, or the repo is gone: everything is solved)
-    touched: dict[int, frozenset[str] | None] = {}
-    for old, impact in impacts.items():
-        if impact is None or impact.touched(group):
-            touched[old] = None
-        else:
-            touched[old] = impact.touched(
-                {br for f in rows if f.stored_repo == old for br in f.requires or ()}
-            )
-    digests = inputs.InputsDigest(group)
-
-    # install sets cut down to the relevant members are mostly alike: each asked once
-    @functools.cache
-    def touches(stored_repo: int, members: tuple[int, ...], candidates: bool) -> bool:
-        impact = impacts[stored_repo]
-        return impact is None or impact.touches_members(members, candidates=candidates)
-
-    # a package without a stored resolution has no row in FACTS: it is solved (no verdict)
-    verdicts = {f.package_id: _verdict(f, repo_id, touched, touches, digests) for f in rows}
+    verdicts = _verdicts(rows, repo_id=repo_id, group=group, impacts=impacts)
     unchanged = [pid for pid in package_ids if verdicts.get(pid) is Verdict.UNCHANGED]
     result = Triage(
         solve=[pid for pid in package_ids if verdicts.get(pid) is not Verdict.UNCHANGED],
@@ -240,6 +221,36 @@ class _Facts(NamedTuple):
     stored_baseline: int | None
     baseline: int | None
     requires: list[str] | None
+
+
+def _verdicts(
+    rows: Sequence[_Facts],
+    *,
+    repo_id: int,
+    group: Sequence[str],
+    impacts: dict[int, ChangeImpact | None],
+) -> dict[int, Verdict]:
+    """Each package's verdict, by id (a package without a stored resolution has no row in
+    FACTS, hence no verdict: it is solved)."""
+    # per previous repo: the BuildRequires an added package may now satisfy otherwise
+    # (None: the build group is touched, or the repo is gone: everything is solved)
+    touched: dict[int, frozenset[str] | None] = {}
+    for old, impact in impacts.items():
+        if impact is None or impact.touched(group):
+            touched[old] = None
+        else:
+            touched[old] = impact.touched(
+                {br for f in rows if f.stored_repo == old for br in f.requires or ()}
+            )
+    digests = inputs.InputsDigest(group)
+
+    # install sets cut down to the relevant members are mostly alike: each asked once
+    @functools.cache
+    def touches(stored_repo: int, members: tuple[int, ...], candidates: bool) -> bool:
+        impact = impacts[stored_repo]
+        return impact is None or impact.touches_members(members, candidates=candidates)
+
+    return {f.package_id: _verdict(f, repo_id, touched, touches, digests) for f in rows}
 
 
 def _verdict(
