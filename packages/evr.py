@@ -1,13 +1,20 @@
-"""RPM version comparison in Python (``rpm.labelCompare``) and EVR display (spec 3.15)."""
+"""RPM version comparison in Python (``rpm.labelCompare``), EVR display (spec 3.15) and
+the NVRA of a source package."""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import rpm
 
 RELEASE_DISPLAY_LIMIT = 16
+
+
+def srpm_nvra(name: str, version: str | None, release: str | None) -> dict[str, Any]:
+    """The NVRA of a build's SRPM as Koji names it (no epoch: Koji keys RPMs without one)."""
+    return {"name": name, "version": version, "release": release, "arch": "src"}
 
 
 def rpmvercmp(a: str, b: str) -> int:

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from builds.dependency_keys import decode_keys
+from packages.evr import srpm_nvra
 from packages.models import Package
 from packages.states import BuildState, KojiTaskState
 
@@ -120,12 +121,7 @@ class Build(models.Model):
     @property
     def srpm_nvra(self) -> dict[str, object]:
         """The NVRA of this build's own SRPM (the build resolver fetches its requires)."""
-        return {
-            "name": self.package.name,
-            "version": self.version,
-            "release": self.release,
-            "arch": "src",
-        }
+        return srpm_nvra(self.package.name, self.version, self.release)
 
     @property
     def dependency_ids(self) -> list[int]:

@@ -18,7 +18,7 @@ from builds.models import Build, KojiTask
 from builds.services.noise import release_backoff
 from builds.services.task_trees import TaskTree, apply_tree, fetch_task_trees, koji_task_rows
 from builds.signals import srpms_registered
-from packages.evr import compare_evr
+from packages.evr import compare_evr, srpm_nvra
 from packages.models import Collection, Package
 from packages.signals import send_dependency_changes_obsolete
 from packages.states import BuildState
@@ -93,10 +93,7 @@ def _announce_srpms(
     names = dict(
         Package.objects.filter(pk__in={b.package_id for b in builds}).values_list("pk", "name")
     )
-    srpms = [
-        {"name": names[b.package_id], "version": b.version, "release": b.release, "arch": "src"}
-        for b in builds
-    ]
+    srpms = [srpm_nvra(names[b.package_id], b.version, b.release) for b in builds]
     transaction.on_commit(
         functools.partial(
             srpms_registered.send,

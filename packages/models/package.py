@@ -27,6 +27,7 @@ from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from packages.evr import srpm_nvra
 from packages.models.collections import Collection
 from packages.models.groups import PackageGroupRelation
 from packages.priority import MIN_HOURS, TIME_PRIORITY_FLOOR, TimeCurve
@@ -328,12 +329,7 @@ class Package(models.Model):
         build = self.last_complete_build
         if build is None:
             return None
-        return {
-            "name": self.name,
-            "version": build.version,
-            "release": build.release,
-            "arch": "src",
-        }
+        return srpm_nvra(self.name, build.version, build.release)
 
     def skip_reasons(self) -> list[str]:
         """Every reason the package has no priority (shown on the package page)."""

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 
+from packages.evr import srpm_nvra
 from packages.models import Collection, Package
 from resolution.depsolve import (
     DependencyChange,
@@ -109,9 +110,7 @@ def _subjects(package_ids: Sequence[int]) -> list[_Subject]:
         _Subject(
             package_id,
             last_build_id,
-            {"name": name, "version": version, "release": release, "arch": "src"}
-            if version and release
-            else None,
+            srpm_nvra(name, version, release) if version and release else None,
         )
         for package_id, name, last_build_id, version, release in rows
     ]

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
 
+from packages.evr import srpm_nvra
 from packages.models import Collection
 from resolution.depsolve import ChangeImpact, diff_sacks
 from resolution.models import PackageResolution
@@ -270,8 +271,8 @@ def _verdict(
         return Verdict.SOLVE
     if not facts.version or not facts.release:
         return Verdict.SOLVE
-    srpm = {"name": facts.name, "version": facts.version, "release": facts.release}
-    if digests.of(inputs.nvra_key({**srpm, "arch": "src"}), facts.requires) != facts.digest:
+    srpm = srpm_nvra(facts.name, facts.version, facts.release)
+    if digests.of(inputs.nvra_key(srpm), facts.requires) != facts.digest:
         return Verdict.SOLVE
     if facts.stored_repo != repo_id:
         brs = touched[facts.stored_repo]
