@@ -7,7 +7,8 @@ resolve the new repo (librepo download, sack, resolution, PostgreSQL); the inges
 builds are resolved and the repo settled, then resolved again in full by the workers
 (the steady state); kojisim moves to the second snapshot and the incremental resolution
 is timed and compared with a forced full one; a bare hawkey goal per package on one core
-gives the floor, and a sample of resolutions the data's shape. Figures go to stdout as
+gives the floor, loading the second snapshot's repo from its repodata the incremental
+run's own floor, and a sample of resolutions the data's shape. Figures go to stdout as
 ``name=value`` lines, progress to stderr. Exit status 0 whatever the figures say (it
 reports, it does not assert); 1 when the run itself broke.
 """
@@ -34,7 +35,7 @@ from bench.resolution.ingest import COLLECTION, Koji, ingest, refresh
 from bench.resolution.procs import PeakRss, Processes
 from bench.resolution.report import BenchError, figure, machine_facts, note, unavailable
 from bench.resolution.stack import Stack, django_env, recreate_database, setup_django
-from bench.resolution.targets import report_targets
+from bench.resolution.targets import INCREMENTAL_FLOOR, report_targets
 from kojisim.generator.profiles import DEFAULT_PROFILE, PROFILES
 
 FULL_SIZE = 30000
@@ -236,6 +237,7 @@ def incremental_step(ctx: Context, workers: int, repo_id: int) -> None:
     builds = run_command(ctx.stack, ["resolve-builds", COLLECTION], ctx.args.timeout)
     figure("incremental_builds_s", builds["seconds"])
     note(f"incremental resolution of repo {repo_id}")
+    ctx.known["incremental_repo_id"] = repo_id
     with PeakRss(workers) as rss:
         run = resolve_new_repo(repo_id, ctx.args.timeout)
     ctx.keep("incremental_s", run.seconds)
@@ -263,9 +265,9 @@ def incremental_step(ctx: Context, workers: int, repo_id: int) -> None:
         note(f"{len(diffs)} differences, first: {diffs[0]} (all in {path}; use --keep)")
 
 
-def first_repo(ctx: Context) -> dict[str, Any]:
-    """How the floor and the shape steps reach the first repo: the run's cache, the
-    collection's build group and the configured arches."""
+def first_repo(ctx: Context, repo_id: int | None = None) -> dict[str, Any]:
+    """How the floor and the shape steps reach the first repo (or ``repo_id``): the run's
+    cache, the collection's build group and the configured arches."""
     from django.conf import settings
 
     from packages.models import Collection
@@ -273,9 +275,8 @@ def first_repo(ctx: Context) -> dict[str, Any]:
 
     dep = settings.KOSCHEI["dependency"]
     collection = Collection.objects.get(name=COLLECTION)
-    repo_id = ctx.known.get("first_repo_id") or ctx.stack.latest_repo(
-        ctx.hub_url, ctx.koji.build_tag
-    )
+    repo_id = repo_id or ctx.known.get("first_repo_id")
+    repo_id = repo_id or ctx.stack.latest_repo(ctx.hub_url, ctx.koji.build_tag)
     return {
         "cache": RepoCache.for_cachedir(ctx.stack.cachedir, int(dep["cache_l2_capacity"])),
         "descriptor": RepoDescriptor("primary", collection.build_tag, int(repo_id)),
@@ -310,6 +311,22 @@ def floor_step(ctx: Context) -> None:
         ctx.keep("floor_ratio", ctx.known["full_s"] / figures.seconds)
     if ctx.known.get("steady_s"):
         ctx.keep("steady_ratio", ctx.known["steady_s"] / figures.seconds)
+
+
+def incremental_floor_step(ctx: Context) -> None:
+    """The second snapshot's repo loaded from its repodata on one core (workers stopped):
+    the incremental run cannot solve before that, so over ``full_s`` it bounds
+    ``incremental_ratio`` from below."""
+    from bench.resolution.floor import repodata_load_seconds
+
+    repo_id, full = ctx.known.get("incremental_repo_id"), ctx.known.get("full_s")
+    if repo_id is None or not full:
+        return
+    repo = first_repo(ctx, int(repo_id))
+    where = ("cache", "descriptor", "topurl", "repo_arch", "solve_arch")
+    seconds = repodata_load_seconds(**{key: repo[key] for key in where})
+    figure("incremental_sack_load_s", seconds)
+    ctx.keep(INCREMENTAL_FLOOR, seconds / full)
 
 
 def shape_step(ctx: Context) -> None:
@@ -376,6 +393,7 @@ def run(ctx: Context) -> None:
     set_up(ctx)
     resolution_steps(ctx)
     attempt(ctx, "floor_s", lambda: floor_step(ctx))
+    attempt(ctx, INCREMENTAL_FLOOR, lambda: incremental_floor_step(ctx))
     if ctx.missing:
         unavailable("floor_ratio", ctx.missing)
     attempt(ctx, "install_set_mean", lambda: shape_step(ctx))

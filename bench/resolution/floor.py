@@ -4,8 +4,9 @@ Nothing but the solver: the BuildRequires come from the data set's ``sources.jso
 build group from the repo's comps file, no distances, no database, no Koji.  Full
 resolution on the workers is compared with it (``floor_ratio = full_s / floor_s``), which
 survives a noisy machine better than an absolute time.  Also measured here: loading the
-sack from repodata (a fresh solv cache) and again from the solv cache, and then full
-``Depsolver.resolve`` of the same packages split by phase (``bench.resolution.phases``).
+sack from repodata (a fresh solv cache) and again from the solv cache, then full
+``Depsolver.resolve`` of the same packages split by phase (``bench.resolution.phases``);
+and any repo's sack from its repodata alone (the incremental run's floor).
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def measure_floor(
             sack_packages=len(warm.sack),
             phases=phases,
         )
+
+
+def repodata_load_seconds(
+    *, cache: RepoCache, descriptor: RepoDescriptor, topurl: str, repo_arch: str, solve_arch: str
+) -> float:
+    """Seconds to load the repo's sack from its repodata, writing no solv cache: the first
+    thing a run on a repo nobody has loaded yet must do before it can solve anything."""
+    with cache.get(descriptor, topurl, repo_arch) as local, tempfile.TemporaryDirectory() as tmp:
+        private: LocalRepo = dataclasses.replace(local, path=Path(tmp))
+        return load_sack(private, solve_arch, build_cache=False).seconds
 
 
 def eligible_packages(collection: str, sources: dict[str, Any]) -> list[tuple[str, list[str]]]:

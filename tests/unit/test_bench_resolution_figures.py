@@ -7,7 +7,7 @@ import pytest
 from bench.resolution.chunk_log import CHUNK_LINE, RunChunks, print_chunks
 from bench.resolution.data import GeneratorArgs
 from bench.resolution.shape import quantile, spread, summarize
-from bench.resolution.targets import report_targets, verdicts
+from bench.resolution.targets import INCREMENTAL_FLOOR, reachable, report_targets, verdicts
 from resolution.services.phases import PhaseSeconds
 
 MET = {
@@ -61,6 +61,16 @@ def test_targets_without_figures_are_not_judged(capsys):
         "target_steady_ratio_met=no",
         "target_peak_rss_workers_met=yes",
     ]
+
+
+@pytest.mark.parametrize(("floor", "room"), [(0.04, True), (0.041, False)])
+def test_the_incremental_target_is_reachable_only_above_its_floor(floor, room, capsys):
+    assert reachable({}) == {}
+    assert reachable({INCREMENTAL_FLOOR: floor}) == {"incremental": room}
+    report_targets({**MET, INCREMENTAL_FLOOR: floor})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"target_incremental_reachable={'yes' if room else 'no'}"
+    assert "target_incremental_met=yes" in printed
 
 
 def test_shape_summary():
