@@ -8,9 +8,10 @@ builds are resolved and the repo settled, then resolved again in full by the wor
 (the steady state); kojisim moves to the second snapshot and the incremental resolution
 is timed and compared with a forced full one; a bare hawkey goal per package on one core
 gives the floor, loading the second snapshot's repo from its repodata the incremental
-run's own floor, and a sample of resolutions the data's shape. Figures go to stdout as
-``name=value`` lines, progress to stderr. Exit status 0 whatever the figures say (it
-reports, it does not assert); 1 when the run itself broke.
+run's own floor, and a sample of resolutions the data's shape; a fixed sample of bare
+goals timed after each full run and before the floor gives the machine's pace. Figures
+go to stdout as ``name=value`` lines, progress to stderr. Exit status 0 whatever the
+figures say (it reports, it does not assert); 1 when the run itself broke.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from bench.resolution import data as dataset
 from bench.resolution.data import OUT, ROOT, DataSet, GeneratorArgs
@@ -37,6 +38,9 @@ from bench.resolution.report import BenchError, figure, machine_facts, note, una
 from bench.resolution.stack import Stack, django_env, recreate_database, setup_django
 from bench.resolution.targets import INCREMENTAL_FLOOR, report_targets
 from kojisim.generator.profiles import DEFAULT_PROFILE, PROFILES
+
+if TYPE_CHECKING:
+    from bench.resolution.pace import Pace
 
 FULL_SIZE = 30000
 SHAPE_SAMPLE = 3000
@@ -93,6 +97,7 @@ class Context:
     missing: str | None = None
     known: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    pace: Pace | None = None
 
     def keep(self, name: str, value: float) -> None:
         self.known[name] = value
@@ -288,14 +293,35 @@ def first_repo(ctx: Context, repo_id: int | None = None) -> dict[str, Any]:
     }
 
 
+def keep_pace(ctx: Context, moment: str) -> None:
+    """``pace_goal_ms_<moment>``: the pace sample's mean bare goal now (``bench.resolution.pace``;
+    the sack is loaded at the first probe)."""
+    from bench.resolution.floor import eligible_packages
+    from bench.resolution.pace import PACE_SAMPLE, Pace
+    from bench.resolution.shape import spread
+    from resolution.depsolve import SackError
+    from resolution.repos import RepoError
+
+    name = f"pace_goal_ms_{moment}"
+    try:
+        if ctx.pace is None:
+            packages = spread(eligible_packages(COLLECTION, ctx.sources), PACE_SAMPLE)
+            ctx.pace = Pace(**first_repo(ctx), packages=packages)
+        ctx.keep(name, ctx.pace.probe())
+    except (ValueError, OSError, RepoError, SackError) as exc:
+        unavailable(name, str(exc))
+
+
 def floor_step(ctx: Context) -> None:
     """The single-core floor on the first repo's sack (workers stopped by now)."""
     from bench.resolution.floor import eligible_packages, measure_floor
+    from bench.resolution.pace import paced_ratio
     from bench.resolution.phases import print_phases
 
     repo = first_repo(ctx)
     note(f"floor on repo {repo['descriptor'].repo_id}")
     figure("load_avg_1m_floor", round(os.getloadavg()[0], 2))
+    keep_pace(ctx, "floor")
     figures = measure_floor(**repo, packages=eligible_packages(COLLECTION, ctx.sources))
     figure("sack_packages", figures.sack_packages)
     figure("sack_load_cold_s", figures.sack_load_cold_s)
@@ -307,10 +333,14 @@ def floor_step(ctx: Context) -> None:
     if figures.packages:
         figure("goal_ms_mean", figures.seconds * 1000 / figures.packages)
     print_phases(figures.phases)
-    if ctx.known.get("full_s"):
-        ctx.keep("floor_ratio", ctx.known["full_s"] / figures.seconds)
-    if ctx.known.get("steady_s"):
-        ctx.keep("steady_ratio", ctx.known["steady_s"] / figures.seconds)
+    for run, ratio in (("full", "floor_ratio"), ("steady", "steady_ratio")):
+        seconds = ctx.known.get(f"{run}_s")
+        if not seconds:
+            continue
+        ctx.keep(ratio, seconds / figures.seconds)
+        paces = ctx.known.get(f"pace_goal_ms_{run}"), ctx.known.get("pace_goal_ms_floor")
+        if paces[0] and paces[1]:
+            figure(f"{ratio}_paced", paced_ratio(seconds, figures.seconds, paces[0], paces[1]))
 
 
 def incremental_floor_step(ctx: Context) -> None:
@@ -362,9 +392,12 @@ def resolution_steps(ctx: Context) -> None:
     try:
         if not attempt(ctx, "full_s", lambda: full_step(ctx, workers.pid)):
             return
+        keep_pace(ctx, "full")
         attempt(ctx, "builds_s", lambda: builds_step(ctx))
-        if attempt(ctx, "settle_s", lambda: settle_step(ctx)):
-            attempt(ctx, "steady_s", lambda: steady_step(ctx, workers.pid))
+        if attempt(ctx, "settle_s", lambda: settle_step(ctx)) and attempt(
+            ctx, "steady_s", lambda: steady_step(ctx, workers.pid)
+        ):
+            keep_pace(ctx, "steady")
         if ctx.data.updated is None:
             unavailable("incremental_s", str(repo_b_reason))
             return
@@ -391,8 +424,12 @@ def run(ctx: Context) -> None:
     machine_facts(postgres)
     report_data(ctx)
     set_up(ctx)
-    resolution_steps(ctx)
-    attempt(ctx, "floor_s", lambda: floor_step(ctx))
+    try:
+        resolution_steps(ctx)
+        attempt(ctx, "floor_s", lambda: floor_step(ctx))
+    finally:
+        if ctx.pace is not None:
+            ctx.pace.close()
     attempt(ctx, INCREMENTAL_FLOOR, lambda: incremental_floor_step(ctx))
     if ctx.missing:
         unavailable("floor_ratio", ctx.missing)

@@ -55,9 +55,10 @@ def build_group_from_comps(path: Path, group: str) -> list[str]:
     return []
 
 
-def _time_goals(
+def time_goals(
     solver: Depsolver, packages: Sequence[tuple[str, list[str]]], group: list[str]
 ) -> tuple[float, int]:
+    """Seconds for one bare goal per package, and how many of the goals failed."""
     unresolved = 0
     started = time.perf_counter()
     for _name, requires in packages:
@@ -90,7 +91,7 @@ def measure_floor(
         cold = load_sack(private, solve_arch)
         warm = load_sack(private, solve_arch)
         solver = Depsolver(warm.sack, ignore_weak_deps=ignore_weak_deps)
-        seconds, unresolved = _time_goals(solver, packages, group)
+        seconds, unresolved = time_goals(solver, packages, group)
         phases = measure_phases(warm.sack, packages, group, weak=not ignore_weak_deps)
         return FloorFigures(
             packages=len(packages),

@@ -6,6 +6,7 @@ import pytest
 
 from bench.resolution.chunk_log import CHUNK_LINE, RunChunks, print_chunks
 from bench.resolution.data import GeneratorArgs
+from bench.resolution.pace import paced_ratio
 from bench.resolution.shape import quantile, spread, summarize
 from bench.resolution.targets import INCREMENTAL_FLOOR, reachable, report_targets, verdicts
 from resolution.services.phases import PhaseSeconds
@@ -71,6 +72,12 @@ def test_the_incremental_target_is_reachable_only_above_its_floor(floor, room, c
     printed = capsys.readouterr().out.splitlines()
     assert printed[-1] == f"target_incremental_reachable={'yes' if room else 'no'}"
     assert "target_incremental_met=yes" in printed
+
+
+def test_a_paced_ratio_scales_the_floor_to_the_pace_of_the_run():
+    # the machine was 20% faster during the run than at the floor
+    assert paced_ratio(60.0, 100.0, 4.0, 5.0) == pytest.approx(0.75)
+    assert paced_ratio(60.0, 100.0, 5.0, 5.0) == pytest.approx(0.6)
 
 
 def test_shape_summary():
