@@ -40,6 +40,7 @@ from bench.resolution.targets import INCREMENTAL_FLOOR, report_targets
 from kojisim.generator.profiles import DEFAULT_PROFILE, PROFILES
 
 if TYPE_CHECKING:
+    from bench.resolution.floor import BenchRepo
     from bench.resolution.pace import Pace
 
 FULL_SIZE = 30000
@@ -270,11 +271,11 @@ def incremental_step(ctx: Context, workers: int, repo_id: int) -> None:
         note(f"{len(diffs)} differences, first: {diffs[0]} (all in {path}; use --keep)")
 
 
-def first_repo(ctx: Context, repo_id: int | None = None) -> dict[str, Any]:
-    """How the floor and the shape steps reach the first repo (or ``repo_id``): the run's
-    cache, the collection's build group and the configured arches."""
+def first_repo(ctx: Context, repo_id: int | None = None) -> BenchRepo:
+    """The first repo (or ``repo_id``) as the floor, the pace and the shape reach it."""
     from django.conf import settings
 
+    from bench.resolution.floor import BenchRepo
     from packages.models import Collection
     from resolution.repos import RepoCache, RepoDescriptor
 
@@ -282,15 +283,15 @@ def first_repo(ctx: Context, repo_id: int | None = None) -> dict[str, Any]:
     collection = Collection.objects.get(name=COLLECTION)
     repo_id = repo_id or ctx.known.get("first_repo_id")
     repo_id = repo_id or ctx.stack.latest_repo(ctx.hub_url, ctx.koji.build_tag)
-    return {
-        "cache": RepoCache.for_cachedir(ctx.stack.cachedir, int(dep["cache_l2_capacity"])),
-        "descriptor": RepoDescriptor("primary", collection.build_tag, int(repo_id)),
-        "topurl": ctx.hub_url.rsplit("/", 1)[0] + "/kojifiles",
-        "repo_arch": dep["repo_arch"],
-        "solve_arch": dep["resolve_for_arch"],
-        "ignore_weak_deps": bool(dep["ignore_weak_deps"]),
-        "group_name": collection.build_group,
-    }
+    return BenchRepo(
+        cache=RepoCache.for_cachedir(ctx.stack.cachedir, int(dep["cache_l2_capacity"])),
+        descriptor=RepoDescriptor("primary", collection.build_tag, int(repo_id)),
+        topurl=ctx.hub_url.rsplit("/", 1)[0] + "/kojifiles",
+        repo_arch=dep["repo_arch"],
+        solve_arch=dep["resolve_for_arch"],
+        ignore_weak_deps=bool(dep["ignore_weak_deps"]),
+        group_name=collection.build_group,
+    )
 
 
 def keep_pace(ctx: Context, moment: str) -> None:
@@ -306,7 +307,7 @@ def keep_pace(ctx: Context, moment: str) -> None:
     try:
         if ctx.pace is None:
             packages = spread(eligible_packages(COLLECTION, ctx.sources), PACE_SAMPLE)
-            ctx.pace = Pace(**first_repo(ctx), packages=packages)
+            ctx.pace = Pace(first_repo(ctx), packages)
         ctx.keep(name, ctx.pace.probe())
     except (ValueError, OSError, RepoError, SackError) as exc:
         unavailable(name, str(exc))
@@ -319,10 +320,10 @@ def floor_step(ctx: Context) -> None:
     from bench.resolution.phases import print_phases
 
     repo = first_repo(ctx)
-    note(f"floor on repo {repo['descriptor'].repo_id}")
+    note(f"floor on repo {repo.descriptor.repo_id}")
     figure("load_avg_1m_floor", round(os.getloadavg()[0], 2))
     keep_pace(ctx, "floor")
-    figures = measure_floor(**repo, packages=eligible_packages(COLLECTION, ctx.sources))
+    figures = measure_floor(repo, eligible_packages(COLLECTION, ctx.sources))
     figure("sack_packages", figures.sack_packages)
     figure("sack_load_cold_s", figures.sack_load_cold_s)
     figure("sack_load_warm_s", figures.sack_load_warm_s)
@@ -352,9 +353,7 @@ def incremental_floor_step(ctx: Context) -> None:
     repo_id, full = ctx.known.get("incremental_repo_id"), ctx.known.get("full_s")
     if repo_id is None or not full:
         return
-    repo = first_repo(ctx, int(repo_id))
-    where = ("cache", "descriptor", "topurl", "repo_arch", "solve_arch")
-    seconds = repodata_load_seconds(**{key: repo[key] for key in where})
+    seconds = repodata_load_seconds(first_repo(ctx, int(repo_id)))
     figure("incremental_sack_load_s", seconds)
     ctx.keep(INCREMENTAL_FLOOR, seconds / full)
 
@@ -366,7 +365,7 @@ def shape_step(ctx: Context) -> None:
 
     packages = spread(eligible_packages(COLLECTION, ctx.sources), ctx.args.shape_sample)
     note(f"shape of the data: {len(packages)} packages resolved")
-    shape = measure_shape(**first_repo(ctx), packages=packages)
+    shape = measure_shape(first_repo(ctx), packages)
     figure("shape_packages", shape.packages)
     figure("install_set_mean", shape.install_set_mean)
     figure("install_set_p95", shape.install_set_p95)

@@ -16,7 +16,8 @@ import gzip
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,38 @@ from resolution.depsolve import Depsolver, load_sack
 from resolution.repos import LocalRepo, RepoCache, RepoDescriptor
 
 GROUP_TYPES = ("mandatory", "default")
+
+
+@dataclass(frozen=True)
+class BenchRepo:
+    """A repo of the run as the floor, the pace and the shape reach it: the run's cache
+    (downloaded there if the workers have not), the collection's build group and the
+    configured arches."""
+
+    cache: RepoCache
+    descriptor: RepoDescriptor
+    topurl: str
+    repo_arch: str
+    solve_arch: str
+    ignore_weak_deps: bool
+    group_name: str
+
+    @contextmanager
+    def files(self, *, private: bool = True) -> Iterator[LocalRepo]:
+        """The repo's files, valid inside the block; ``private``: with a solv cache of
+        their own, so that the first load is one from repodata."""
+        with self.cache.get(self.descriptor, self.topurl, self.repo_arch) as local:
+            if not private:
+                yield local
+                return
+            with tempfile.TemporaryDirectory() as tmp:
+                yield dataclasses.replace(local, path=Path(tmp))
+
+    def build_group(self, local: LocalRepo) -> list[str]:
+        """The collection's build group from the repo's comps file."""
+        if local.comps is None:
+            raise ValueError(f"repo {self.descriptor} has no comps file")
+        return build_group_from_comps(local.comps, self.group_name)
 
 
 @dataclass(frozen=True)
@@ -67,32 +100,15 @@ def time_goals(
     return time.perf_counter() - started, unresolved
 
 
-def measure_floor(
-    *,
-    cache: RepoCache,
-    descriptor: RepoDescriptor,
-    topurl: str,
-    repo_arch: str,
-    solve_arch: str,
-    ignore_weak_deps: bool,
-    group_name: str,
-    packages: Sequence[tuple[str, list[str]]],
-) -> FloorFigures:
-    """Load the repo's sack twice (fresh solv cache, then warm) and time one goal per package.
-
-    The repo comes from the run's cache (downloaded there if the workers have not).
-    """
-    with cache.get(descriptor, topurl, repo_arch) as local, tempfile.TemporaryDirectory() as tmp:
-        if local.comps is None:
-            raise ValueError(f"repo {descriptor} has no comps file")
-        group = build_group_from_comps(local.comps, group_name)
-        # the same files with a solv cache of our own, so the first load is a cold one
-        private: LocalRepo = dataclasses.replace(local, path=Path(tmp))
-        cold = load_sack(private, solve_arch)
-        warm = load_sack(private, solve_arch)
-        solver = Depsolver(warm.sack, ignore_weak_deps=ignore_weak_deps)
+def measure_floor(repo: BenchRepo, packages: Sequence[tuple[str, list[str]]]) -> FloorFigures:
+    """Load the repo's sack twice (fresh solv cache, then warm) and time one goal per package."""
+    with repo.files() as local:
+        group = repo.build_group(local)
+        cold = load_sack(local, repo.solve_arch)
+        warm = load_sack(local, repo.solve_arch)
+        solver = Depsolver(warm.sack, ignore_weak_deps=repo.ignore_weak_deps)
         seconds, unresolved = time_goals(solver, packages, group)
-        phases = measure_phases(warm.sack, packages, group, weak=not ignore_weak_deps)
+        phases = measure_phases(warm.sack, packages, group, weak=not repo.ignore_weak_deps)
         return FloorFigures(
             packages=len(packages),
             unresolved=unresolved,
@@ -104,14 +120,11 @@ def measure_floor(
         )
 
 
-def repodata_load_seconds(
-    *, cache: RepoCache, descriptor: RepoDescriptor, topurl: str, repo_arch: str, solve_arch: str
-) -> float:
+def repodata_load_seconds(repo: BenchRepo) -> float:
     """Seconds to load the repo's sack from its repodata, writing no solv cache: the first
     thing a run on a repo nobody has loaded yet must do before it can solve anything."""
-    with cache.get(descriptor, topurl, repo_arch) as local, tempfile.TemporaryDirectory() as tmp:
-        private: LocalRepo = dataclasses.replace(local, path=Path(tmp))
-        return load_sack(private, solve_arch, build_cache=False).seconds
+    with repo.files() as local:
+        return load_sack(local, repo.solve_arch, build_cache=False).seconds
 
 
 def eligible_packages(collection: str, sources: dict[str, Any]) -> list[tuple[str, list[str]]]:

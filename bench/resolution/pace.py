@@ -12,15 +12,11 @@ are still judged on the plain ratios.
 
 from __future__ import annotations
 
-import dataclasses
-import tempfile
 from collections.abc import Sequence
 from contextlib import ExitStack
-from pathlib import Path
 
-from bench.resolution.floor import build_group_from_comps, time_goals
+from bench.resolution.floor import BenchRepo, time_goals
 from resolution.depsolve import Depsolver, load_sack
-from resolution.repos import RepoCache, RepoDescriptor
 
 #: packages in the sample (about 3 s of goals at the calibrated size)
 PACE_SAMPLE = 1000
@@ -29,34 +25,18 @@ PACE_SAMPLE = 1000
 class Pace:
     """A sack and a sample held for the whole run; ``close()`` lets them go."""
 
-    def __init__(
-        self,
-        *,
-        cache: RepoCache,
-        descriptor: RepoDescriptor,
-        topurl: str,
-        repo_arch: str,
-        solve_arch: str,
-        ignore_weak_deps: bool,
-        group_name: str,
-        packages: Sequence[tuple[str, list[str]]],
-    ) -> None:
+    def __init__(self, repo: BenchRepo, packages: Sequence[tuple[str, list[str]]]) -> None:
         if not packages:
             raise ValueError("no packages to time")
         self._held = ExitStack()
         try:
-            local = self._held.enter_context(cache.get(descriptor, topurl, repo_arch))
-            if local.comps is None:
-                raise ValueError(f"repo {descriptor} has no comps file")
-            private = dataclasses.replace(
-                local, path=Path(self._held.enter_context(tempfile.TemporaryDirectory()))
-            )
-            self._sack = load_sack(private, solve_arch, build_cache=False).sack
+            local = self._held.enter_context(repo.files())
+            self._group = repo.build_group(local)
+            self._sack = load_sack(local, repo.solve_arch, build_cache=False).sack
         except BaseException:
             self._held.close()
             raise
-        self._group = build_group_from_comps(local.comps, group_name)
-        self._weak = ignore_weak_deps
+        self._weak = repo.ignore_weak_deps
         self._packages = packages
 
     def probe(self) -> float:

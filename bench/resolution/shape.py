@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bench.resolution.floor import build_group_from_comps
+from bench.resolution.floor import BenchRepo
 from resolution.depsolve import Depsolver, load_sack
-from resolution.repos import RepoCache, RepoDescriptor
 
 T = TypeVar("T")
 #: the depth most dependencies of a real distribution stay within
@@ -68,23 +67,12 @@ def summarize(sizes: Sequence[int], distances: Sequence[int]) -> ShapeFigures:
     )
 
 
-def measure_shape(
-    *,
-    cache: RepoCache,
-    descriptor: RepoDescriptor,
-    topurl: str,
-    repo_arch: str,
-    solve_arch: str,
-    ignore_weak_deps: bool,
-    group_name: str,
-    packages: Sequence[tuple[str, list[str]]],
-) -> ShapeFigures:
+def measure_shape(repo: BenchRepo, packages: Sequence[tuple[str, list[str]]]) -> ShapeFigures:
     """Resolve ``packages`` (name, BuildRequires) on the repo and summarize the outcome."""
-    with cache.get(descriptor, topurl, repo_arch) as local:
-        if local.comps is None:
-            raise ValueError(f"repo {descriptor} has no comps file")
-        group = build_group_from_comps(local.comps, group_name)
-        solver = Depsolver(load_sack(local, solve_arch).sack, ignore_weak_deps=ignore_weak_deps)
+    with repo.files(private=False) as local:
+        group = repo.build_group(local)
+        sack = load_sack(local, repo.solve_arch).sack
+        solver = Depsolver(sack, ignore_weak_deps=repo.ignore_weak_deps)
         solver.prepare_files(dep for _name, requires in packages for dep in requires)
         sizes: list[int] = []
         distances: list[int] = []
